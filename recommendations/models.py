@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def interaction_types() -> list[str]:
+    return list(settings.INTERACTION_WEIGHTS)
+
+
+def default_weight(interaction_type: str) -> float:
+    return settings.INTERACTION_WEIGHTS[interaction_type]
+
+
+class Interaction(models.Model):
+    """One event: a user viewed, clicked, liked or bought an item.
+
+    The accepted types and their default weights come from ``settings.INTERACTION_WEIGHTS``.
+    ``event_id`` is optional and client supplied: a retried POST with the same id stores one row.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
+    item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="interactions")
+    interaction_type = models.CharField(max_length=32)
+    interaction_value = models.FloatField()
+    timestamp = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(default=dict, blank=True)
+    event_id = models.CharField(max_length=128, null=True, blank=True)
+    recomm_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["user", "item"], name="interaction_user_item_idx"),
+            models.Index(fields=["-timestamp"], name="interaction_timestamp_desc_idx"),
+            models.Index(fields=["user", "-timestamp"], name="interaction_user_recent_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=models.Q(event_id__isnull=False), name="interaction_event_id_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(interaction_value__gte=0), name="interaction_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.interaction_type} {self.item_id}"
+
+    def clean(self):
+        if self.interaction_type not in settings.INTERACTION_WEIGHTS:
+            raise ValidationError(
+                {"interaction_type": f"must be one of {', '.join(interaction_types())}, not {self.interaction_type!r}"}
+            )
+
+    def save(self, *args, **kwargs):
+        if self.interaction_value is None and self.interaction_type in settings.INTERACTION_WEIGHTS:
+            self.interaction_value = default_weight(self.interaction_type)
+        super().save(*args, **kwargs)
