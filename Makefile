@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
-WEB_CONCURRENCY ?= 4
+WEB_CONCURRENCY ?= 5
 
 .PHONY: install run test services stop-services bench clean
 

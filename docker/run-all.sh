@@ -3,19 +3,15 @@
 set -euo pipefail
 PY=${PY:-python}
 BIN=$(dirname "$PY")
-PORT=${PORT:-8000}
+HERE=$(cd "$(dirname "$0")" && pwd)
 
-"$BIN/celery" -A recengine worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-2}" &
+# Celery processes use persistent connections rather than a pool per forked child.
+DB_POOL_ENABLED=false CONN_MAX_AGE=60 \
+  "$BIN/celery" -A recengine worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-2}" &
 worker=$!
-"$BIN/celery" -A recengine beat --loglevel=INFO &
+DB_POOL_ENABLED=false CONN_MAX_AGE=60 \
+  "$BIN/celery" -A recengine beat --loglevel=INFO &
 beat=$!
-trap 'kill $worker $beat 2>/dev/null; wait' EXIT INT TERM
+trap 'kill $worker $beat 2>/dev/null || true; wait' EXIT INT TERM
 
-exec_web() {
-  "$BIN/gunicorn" recengine.wsgi:application \
-    --bind "127.0.0.1:${PORT}" \
-    --workers "${WEB_CONCURRENCY:-4}" \
-    --timeout "${GUNICORN_TIMEOUT:-30}" \
-    --access-logfile - 
-}
-exec_web
+"$BIN/gunicorn" recengine.wsgi:application --config "$HERE/gunicorn.conf.py"

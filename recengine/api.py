@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -12,7 +14,13 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus a JSON 503 (never a stack trace) when the database is unreachable."""
+    """DRF's handler, plus a JSON 503 (never a stack trace) when the database is unreachable.
+
+    A Django ValidationError raised by a service (e.g. a unique-constraint race) becomes a 400
+    naming the field, like a serializer's.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

