@@ -1,8 +1,11 @@
 """Project-wide API plumbing: JSON errors that name the bad field."""
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
@@ -11,6 +14,23 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+NUL_IN_JSON = "JSON text may not contain the NUL character (\\u0000)."
+
+
+def json_has_nul(value: Any) -> bool:
+    """Whether a JSON value holds a NUL character, which PostgreSQL jsonb refuses (a 500 otherwise)."""
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. an integer wider than 64 bits: the slower encoder copes
+        text = json.dumps(value).encode()
+    return b"\\u0000" in text
+
+
+def validate_json_storable(value: Any) -> None:
+    """A DRF validator for JSON fields stored in jsonb columns."""
+    if json_has_nul(value):
+        raise ValidationError(NUL_IN_JSON)
 
 
 def exception_handler(exc, context):

@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from accounts.api.views import UserViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("users", UserViewSet, basename="user")
+
+urlpatterns = router.urls

@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from catalog.api.views import ItemViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("items", ItemViewSet, basename="item")
+
+urlpatterns = router.urls

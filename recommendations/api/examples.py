@@ -1,0 +1,80 @@
+"""OpenAPI examples of the interactions and recommendations endpoints."""
+from drf_spectacular.utils import OpenApiExample
+
+EVENT = {
+    "user_id": 42,
+    "item_id": 7,
+    "interaction_type": "purchase",
+    "interaction_value": 3.0,
+    "timestamp": "2024-05-01T12:00:00Z",
+    "metadata": {"source": "web"},
+    "event_id": "order-9912-line-1",
+    "recomm_id": "rec-2024-05-01-42",
+}
+STORED = {"id": 1001, **EVENT}
+
+INTERACTION_REQUEST = [
+    OpenApiExample("A purchase", value=EVENT, request_only=True),
+    OpenApiExample(
+        "A view with defaults",
+        value={"user_id": 42, "item_id": 7, "interaction_type": "view"},
+        request_only=True,
+        description="interaction_value defaults to the type's weight, timestamp to now.",
+    ),
+]
+INTERACTION_RESPONSE = [OpenApiExample("Stored", value=STORED, response_only=True, status_codes=["200", "201"])]
+INTERACTION_ERROR = [
+    OpenApiExample(
+        "Unknown item and type",
+        value={
+            "item_id": ["No item with id 7."],
+            "interaction_type": ["'buy' is not a valid interaction type; allowed: view, click, like, purchase."],
+        },
+        response_only=True,
+        status_codes=["400"],
+    )
+]
+BATCH_REQUEST = [
+    OpenApiExample(
+        "Two events",
+        value=[EVENT, {"user_id": 43, "item_id": 8, "interaction_type": "view", "event_id": "pv-77"}],
+        request_only=True,
+    )
+]
+BATCH_RESPONSE = [
+    OpenApiExample("Stored", value={"created": 2, "duplicates": 0}, response_only=True, status_codes=["201"]),
+    OpenApiExample(
+        "One bad row, nothing stored",
+        value={"errors": [{"index": 1, "errors": {"item_id": ["No item with id 8."]}}]},
+        response_only=True,
+        status_codes=["400"],
+    ),
+]
+# Spectacular wraps this in a page of results.
+INTERACTION_PAGE = [OpenApiExample("A page", value=STORED, response_only=True, status_codes=["200"])]
+RECOMMENDATIONS = [
+    OpenApiExample(
+        "Popular items",
+        value={
+            "user_id": 42,
+            "recommendations": [
+                {"item_id": 7, "item_code": "SKU-7", "name": "Dune", "category": "books", "score": 0.93,
+                 "reason": "popular"},
+                {"item_id": 3, "item_code": "SKU-3", "name": "Emma", "category": "books", "score": 0.71,
+                 "reason": "popular"},
+            ],
+            "cached": False,
+            "timestamp": "2024-05-01T12:00:00.123456Z",
+        },
+        response_only=True,
+        status_codes=["200"],
+    )
+]
+RECOMMENDATIONS_ERROR = [
+    OpenApiExample(
+        "Limit out of range",
+        value={"limit": ["Ensure this value is less than or equal to 100."]},
+        response_only=True,
+        status_codes=["400"],
+    )
+]

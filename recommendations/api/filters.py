@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+
+from recommendations.models import Interaction
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _id_filter(field_name: str, help_text: str) -> IdFilter:
+    # An explicit schema: django-filter's NumberFilter would be documented as any number.
+    schema = {"type": "integer", "format": "int64", "description": help_text}
+    return extend_schema_field(schema)(IdFilter(field_name=field_name))
+
+
+def _interaction_type_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in settings.INTERACTION_WEIGHTS]
+
+
+class InteractionFilter(django_filters.FilterSet):
+    user_id = _id_filter("user_id", "Only this user's interactions.")
+    item_id = _id_filter("item_id", "Only interactions with this item.")
+    interaction_type = django_filters.ChoiceFilter(
+        choices=_interaction_type_choices, help_text="Only this type (one of the INTERACTION_WEIGHTS keys)."
+    )
+    since = django_filters.IsoDateTimeFilter(
+        field_name="timestamp", lookup_expr="gte", help_text="Timestamp at or after this time (ISO 8601)."
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="timestamp", lookup_expr="lt", help_text="Timestamp before this time (ISO 8601)."
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["user_id", "item_id", "interaction_type", "since", "until"]

@@ -1,0 +1,124 @@
+"""Serializers of the interactions and recommendations endpoints."""
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from recengine.api import validate_json_storable
+from recommendations.api.fields import IdField, InteractionTypeField, WeightField
+from recommendations.models import Interaction
+from recommendations.selectors import existing_item_ids, existing_user_ids
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    """A stored interaction."""
+
+    user_id = serializers.IntegerField(read_only=True)
+    item_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id", "user_id", "item_id", "interaction_type", "interaction_value",
+            "timestamp", "metadata", "event_id", "recomm_id",
+        ]
+        read_only_fields = fields
+
+
+class InteractionCreateSerializer(serializers.Serializer):
+    """One event to store. The user and the item must exist already."""
+
+    user_id = IdField(help_text="Id of an existing user.")
+    item_id = IdField(help_text="Id of an existing item.")
+    interaction_type = InteractionTypeField(help_text="One of the configured types (INTERACTION_WEIGHTS).")
+    interaction_value = WeightField(
+        required=False, allow_null=True, min_value=0,
+        help_text="Weight of the event; defaults to the type's weight in INTERACTION_WEIGHTS.",
+    )
+    timestamp = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it happened; defaults to now."
+    )
+    metadata = serializers.DictField(
+        required=False, default=dict, validators=[validate_json_storable], help_text="Free-form JSON object."
+    )
+    event_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=128,
+        help_text="Client-chosen id; a retried POST with the same id stores one row.",
+    )
+    recomm_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64, default="",
+        help_text="Id of the recommendation list that led to this event, if any.",
+    )
+
+    def validate(self, attrs):
+        errors = {}
+        if not existing_user_ids(ids={attrs["user_id"]}):
+            errors["user_id"] = [f"No user with id {attrs['user_id']}."]
+        if not existing_item_ids(ids={attrs["item_id"]}):
+            errors["item_id"] = [f"No item with id {attrs['item_id']}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["event_id"] = attrs.get("event_id") or None
+        return attrs
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Rows stored by this request.")
+    duplicates = serializers.IntegerField(
+        help_text="Events skipped because their event_id was already stored or repeated."
+    )
+
+
+class BatchRowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the bad event in the posted list (from 0).")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field name."
+    )
+
+
+class BatchErrorSerializer(serializers.Serializer):
+    errors = BatchRowErrorSerializer(many=True)
+
+
+@extend_schema_serializer(many=False)
+class InteractionBatchSerializer(serializers.ListSerializer):
+    """The body of `POST /interactions/batch`, for the schema only: the view validates rows with
+    recommendations.api.batch, which is much faster for 10,000 rows."""
+
+    child = InteractionCreateSerializer()
+
+
+class RecommendationQuerySerializer(serializers.Serializer):
+    user_id = IdField(
+        error_messages={
+            "invalid": "user_id must be a positive 64-bit integer.",
+            "min_value": "user_id must be a positive 64-bit integer.",
+            "max_value": "user_id must be a positive 64-bit integer.",
+            "max_string_length": "user_id must be a positive 64-bit integer.",
+        }
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=settings.MAX_RECOMMENDATIONS_LIMIT,
+        help_text="How many recommendations; defaults to TOP_N_RECOMMENDATIONS.",
+    )
+
+    def validate(self, attrs):
+        attrs.setdefault("limit", settings.TOP_N_RECOMMENDATIONS)
+        return attrs
+
+
+class RecommendedItemSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    item_code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    score = serializers.FloatField()
+    reason = serializers.CharField(help_text='Why it is recommended; "popular" for the popularity list.')
+
+
+class RecommendationListSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    recommendations = RecommendedItemSerializer(many=True)
+    cached = serializers.BooleanField(help_text="Whether this answer came from the cache.")
+    timestamp = serializers.DateTimeField(help_text="When this answer was made (ISO 8601).")

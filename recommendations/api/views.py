@@ -1,0 +1,131 @@
+"""Thin views: parse input, call one service, shape the answer."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from recommendations.api import examples
+from recommendations.api.batch import BatchRejected, events_from_payload
+from recommendations.api.filters import InteractionFilter
+from recommendations.api.pagination import InteractionCursorPagination
+from recommendations.api.serializers import (
+    BatchErrorSerializer,
+    BatchResultSerializer,
+    InteractionBatchSerializer,
+    InteractionCreateSerializer,
+    InteractionSerializer,
+    RecommendationListSerializer,
+    RecommendationQuerySerializer,
+)
+from recommendations.models import Interaction
+from recommendations.services import interaction_create, interactions_create_batch, recommendations_for_user
+
+
+def _bad_request(description: str, samples=None) -> OpenApiResponse:
+    return OpenApiResponse(response=OpenApiTypes.OBJECT, description=description, examples=samples)
+
+
+@extend_schema(tags=["interactions"])
+class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Events users had with items: post one, post a batch, or (staff) browse them."""
+
+    queryset = Interaction.objects.all()
+    serializer_class = InteractionSerializer
+    filterset_class = InteractionFilter
+    pagination_class = InteractionCursorPagination
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [permissions.IsAdminUser()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="List interactions (staff only)",
+        responses={200: InteractionSerializer(many=True)},
+        examples=examples.INTERACTION_PAGE,
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Store one interaction",
+        description="201 with the stored row. A retried POST whose event_id is already stored answers 200 "
+        "with the stored row and stores nothing.",
+        request=InteractionCreateSerializer,
+        responses={
+            201: InteractionSerializer,
+            200: InteractionSerializer,
+            400: _bad_request(
+                "A field is missing or invalid, or names an unknown user or item.", examples.INTERACTION_ERROR
+            ),
+        },
+        examples=examples.INTERACTION_REQUEST + examples.INTERACTION_RESPONSE,
+    )
+    def create(self, request: Request) -> Response:
+        serializer = InteractionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        interaction, created = interaction_create(**serializer.validated_data)
+        return Response(
+            InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        summary="Store a batch of interactions",
+        description="All or nothing, in one transaction, up to MAX_BATCH_INTERACTIONS events. Events whose "
+        "event_id is already stored, or repeats an earlier one in the batch, are skipped and counted as "
+        "duplicates. A 400 lists every bad row by index and stores nothing.",
+        request=InteractionBatchSerializer,
+        responses={201: BatchResultSerializer, 400: BatchErrorSerializer},
+        examples=examples.BATCH_REQUEST + examples.BATCH_RESPONSE,
+    )
+    @action(detail=False, methods=["post"], url_path="batch", pagination_class=None, filterset_class=None)
+    def batch(self, request: Request) -> Response:
+        try:
+            events = events_from_payload(request.data)
+        except BatchRejected as rejected:
+            return Response({"errors": rejected.rows}, status=status.HTTP_400_BAD_REQUEST)
+        result = interactions_create_batch(events=events)
+        return Response(asdict(result), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["recommendations"])
+class RecommendationViewSet(viewsets.ViewSet):
+    """Recommendation lists per user."""
+
+    lookup_field = "user_id"
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        summary="Recommendations for a user",
+        description="Popular active items the user has not interacted with yet, best first. A user id "
+        "without history, or never seen, gets the popular items. Answers come from the cache when they can "
+        "(`cached: true`); a new interaction of the user drops the cached list.",
+        parameters=[
+            OpenApiParameter(
+                "user_id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="A positive 64-bit integer."
+            ),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, OpenApiParameter.QUERY,
+                description="How many, 1 to 100; defaults to TOP_N_RECOMMENDATIONS (10).",
+            ),
+        ],
+        responses={
+            200: RecommendationListSerializer,
+            400: _bad_request("user_id or limit is invalid.", examples.RECOMMENDATIONS_ERROR),
+        },
+        examples=examples.RECOMMENDATIONS,
+    )
+    def retrieve(self, request: Request, user_id: str) -> Response:
+        params = {"user_id": user_id}
+        if "limit" in request.query_params:
+            params["limit"] = request.query_params["limit"]
+        query = RecommendationQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        result = recommendations_for_user(**query.validated_data)
+        return Response(RecommendationListSerializer(result).data)

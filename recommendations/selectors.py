@@ -1,0 +1,62 @@
+"""Reads behind the recommendations API."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, Model, OuterRef
+
+from accounts.models import User
+from catalog.models import Item
+from recommendations.models import Interaction
+
+# The item fields a recommendation carries (besides score and reason).
+RECOMMENDED_ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
+
+
+def popular_items_for_user(*, user_id: int, limit: int) -> list[dict[str, Any]]:
+    """The most popular active items this user has not interacted with yet, in one query.
+
+    Ordered by popularity_score (highest first), then id, so equal scores rank the same way
+    every time. A user id with no row simply has no interactions to leave out.
+    """
+    seen = Interaction.objects.filter(user_id=user_id, item_id=OuterRef("pk"))
+    rows = (
+        Item.objects.active()
+        .filter(~Exists(seen))
+        .order_by("-popularity_score", "id")
+        .values(*RECOMMENDED_ITEM_FIELDS)[:limit]
+    )
+    return list(rows)
+
+
+def _present(model: type[Model], field_name: str, values: Iterable) -> set:
+    """Which of `values` the column holds, in one query with one array parameter.
+
+    `= ANY(%s)` rather than `__in`: an IN list has a placeholder per value, which costs about
+    10 microseconds a value to build and bind, a tenth of a second for a 10,000-event batch.
+    """
+    values = list(values)
+    if not values:
+        return set()
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field_name).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)", [values])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def existing_user_ids(*, ids: Iterable[int]) -> set[int]:
+    """Which of these user ids exist."""
+    return _present(User, "id", ids)
+
+
+def existing_item_ids(*, ids: Iterable[int]) -> set[int]:
+    """Which of these item ids exist."""
+    return _present(Item, "id", ids)
+
+
+def stored_event_ids(*, event_ids: Iterable[str]) -> set[str]:
+    """Which of these client event ids are stored already."""
+    return _present(Interaction, "event_id", event_ids)
