@@ -57,3 +57,13 @@ def user_factory(db):
 @pytest.fixture
 def item_factory(db):
     return ItemFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_loaded_model():
+    """Each test starts with no model loaded in this process (the serving holder is process-wide)."""
+    from recommendations.serving import reset_serving_model
+
+    reset_serving_model()
+    yield
+    reset_serving_model()

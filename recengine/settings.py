@@ -194,6 +194,17 @@ if not MODEL_PATH.is_absolute():
 TOP_N_RECOMMENDATIONS = env.int("TOP_N_RECOMMENDATIONS", default=10)
 MIN_INTERACTIONS_FOR_PERSONALIZED = env.int("MIN_INTERACTIONS_FOR_PERSONALIZED", default=3)
 MAX_RECOMMENDATIONS_LIMIT = 100
+DEFAULT_ALGORITHM = env("DEFAULT_ALGORITHM", default="hybrid")
+# Exponential time decay of interaction weights when training (None: no decay).
+RECENCY_HALF_LIFE_DAYS = env.float("RECENCY_HALF_LIFE_DAYS", default=None)
+# Artifacts are verified with an HMAC keyed by this before they are unpickled.
+MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY", default=SECRET_KEY)
+# How often (seconds) a web process checks whether another model version became active.
+MODEL_CHECK_INTERVAL = env.float("MODEL_CHECK_INTERVAL", default=5.0)
+# Newest interactions of a user read at request time to score against the model.
+HISTORY_LIMIT = env.int("HISTORY_LIMIT", default=500)
+# Popularity for users with little history favours their categories by this factor.
+CATEGORY_BOOST = env.float("CATEGORY_BOOST", default=2.0)
 # "view=1.0,click=2.0,..." in the environment; the keys are the accepted interaction types.
 INTERACTION_WEIGHTS = {
     name: float(weight)

@@ -5,31 +5,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Model
 
 from accounts.models import User
 from catalog.models import Item
 from recommendations.models import Interaction
-
-# The item fields a recommendation carries (besides score and reason).
-RECOMMENDED_ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
-
-
-def popular_items_for_user(*, user_id: int, limit: int) -> list[dict[str, Any]]:
-    """The most popular active items this user has not interacted with yet, in one query.
-
-    Ordered by popularity_score (highest first), then id, so equal scores rank the same way
-    every time. A user id with no row simply has no interactions to leave out.
-    """
-    seen = Interaction.objects.filter(user_id=user_id, item_id=OuterRef("pk"))
-    rows = (
-        Item.objects.active()
-        .filter(~Exists(seen))
-        .order_by("-popularity_score", "id")
-        .values(*RECOMMENDED_ITEM_FIELDS)[:limit]
-    )
-    return list(rows)
-
 
 def _present(model: type[Model], field_name: str, values: Iterable) -> set:
     """Which of `values` the column holds, in one query with one array parameter.

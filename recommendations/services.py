@@ -5,6 +5,7 @@ honest and never create users or items on the fly.
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,9 @@ from django.utils import timezone
 
 from recommendations import cache
 from recommendations.models import Interaction, default_weight
-from recommendations.selectors import popular_items_for_user, stored_event_ids
+from recommendations.policy import Query, recommendations_compute
+from recommendations.selectors import stored_event_ids
+from recommendations.serving import serving_model
 
 # Rows per INSERT statement when a batch falls back from COPY to bulk_create.
 BULK_INSERT_CHUNK = 2_000
@@ -53,6 +56,8 @@ class Recommendations:
     recommendations: list[dict[str, Any]]
     cached: bool
     timestamp: datetime
+    model_version: int | None = None
+    recomm_id: str = ""
 
 
 def _drop_cached_lists_on_commit(user_ids: set[int]) -> None:
@@ -161,42 +166,57 @@ def interactions_create_batch(*, events: Sequence[InteractionEvent]) -> BatchRes
     return BatchResult(created=len(fresh), duplicates=len(events) - len(fresh))
 
 
-def _popular_recommendations(*, user_id: int, limit: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "item_id": item["id"],
-            "item_code": item["item_code"],
-            "name": item["name"],
-            "category": item["category"],
-            "score": item["popularity_score"],
-            "reason": "popular",
-        }
-        for item in popular_items_for_user(user_id=user_id, limit=limit)
-    ]
-
-
-def _answers(entry: dict[str, Any], limit: int) -> bool:
-    """A cached list answers `limit` if it was computed for at least as many, or is everything there is."""
+def _answers(entry: dict[str, Any], limit: int, model_version: int | None) -> bool:
+    """A cached list answers if it comes from the serving model and was computed for enough items."""
     computed_for, rows = entry.get("limit"), entry.get("recommendations")
     if not isinstance(computed_for, int) or not isinstance(rows, list):
+        return False
+    if entry.get("model_version") != model_version:
         return False
     return limit <= computed_for or len(rows) < computed_for
 
 
-def recommendations_for_user(*, user_id: int, limit: int) -> Recommendations:
-    """The top `limit` recommendations for a user, from the cache when it can answer.
+def recommendations_for_user(
+    *,
+    user_id: int,
+    limit: int,
+    categories: Sequence[str] = (),
+    exclude: Sequence[int] = (),
+    include_seen: bool = False,
+) -> Recommendations:
+    """The top `limit` recommendations for a user (policy in recommendations/policy.py).
 
-    A miss computes the longest list the API can ask for (MAX_RECOMMENDATIONS_LIMIT), so one
-    cached entry answers every later limit. In this issue the list is popularity based; the
-    personalized models will plug in here.
+    The plain list (no filters) is cached: a miss computes the longest list the API can ask
+    for (MAX_RECOMMENDATIONS_LIMIT), so one entry answers every later limit. A filtered request
+    is answered from that entry when the filters leave enough items, else computed afresh.
     """
     now = timezone.now()
+    current = serving_model()
+    current_version = current.version_id if current else None
+    filtered = bool(categories or exclude or include_seen)
     entry = cache.recommendations_get(user_id=user_id)
-    if entry is not None and _answers(entry, limit):
-        return Recommendations(user_id, entry["recommendations"][:limit], cached=True, timestamp=now)
-    computed_for = max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
-    items = _popular_recommendations(user_id=user_id, limit=computed_for)
-    cache.recommendations_set(
-        user_id=user_id, entry={"model": "popularity", "limit": computed_for, "recommendations": items}
+    if entry is not None and _answers(entry, limit, current_version) and not include_seen:
+        rows = _filter_rows(entry["recommendations"], categories, exclude)
+        if len(rows) >= limit or len(entry["recommendations"]) < entry["limit"]:
+            return Recommendations(user_id, rows[:limit], True, now, entry["model_version"], entry["recomm_id"])
+    computed_for = limit if filtered else max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
+    computed = recommendations_compute(
+        Query(user_id, computed_for, tuple(categories), tuple(exclude), include_seen)
     )
-    return Recommendations(user_id, items[:limit], cached=False, timestamp=now)
+    recomm_id = uuid.uuid4().hex
+    if not filtered:
+        cache.recommendations_set(
+            user_id=user_id,
+            entry={
+                "model_version": computed.model_version, "source": computed.source, "limit": computed_for,
+                "recomm_id": recomm_id, "recommendations": computed.recommendations,
+            },
+        )
+    return Recommendations(user_id, computed.recommendations[:limit], False, now, computed.model_version, recomm_id)
+
+
+def _filter_rows(rows: list[dict[str, Any]], categories: Sequence[str], exclude: Sequence[int]) -> list:
+    if not categories and not exclude:
+        return rows
+    wanted, skip = set(categories), set(exclude)
+    return [r for r in rows if r["item_id"] not in skip and (not wanted or r["category"] in wanted)]

@@ -54,17 +54,21 @@ BATCH_RESPONSE = [
 INTERACTION_PAGE = [OpenApiExample("A page", value=STORED, response_only=True, status_codes=["200"])]
 RECOMMENDATIONS = [
     OpenApiExample(
-        "Popular items",
+        "Personalized list",
         value={
             "user_id": 42,
             "recommendations": [
-                {"item_id": 7, "item_code": "SKU-7", "name": "Dune", "category": "books", "score": 0.93,
-                 "reason": "popular"},
+                {"item_id": 7, "item_code": "SKU-7", "name": "Dune", "category": "books", "score": 1.42,
+                 "reason": "similar_to:SKU-12"},
+                {"item_id": 9, "item_code": "SKU-9", "name": "Hyperion", "category": "books", "score": 1.10,
+                 "reason": "personalized"},
                 {"item_id": 3, "item_code": "SKU-3", "name": "Emma", "category": "books", "score": 0.71,
                  "reason": "popular"},
             ],
             "cached": False,
             "timestamp": "2024-05-01T12:00:00.123456Z",
+            "model_version": 5,
+            "recomm_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0",
         },
         response_only=True,
         status_codes=["200"],

@@ -102,6 +102,17 @@ class RecommendationQuerySerializer(serializers.Serializer):
         required=False, min_value=1, max_value=settings.MAX_RECOMMENDATIONS_LIMIT,
         help_text="How many recommendations; defaults to TOP_N_RECOMMENDATIONS.",
     )
+    category = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50,
+        help_text="Only items of these categories (repeat the parameter for several).",
+    )
+    exclude = serializers.ListField(
+        child=IdField(), required=False, default=list, max_length=1000,
+        help_text="Item ids to leave out (repeat the parameter, or separate them with commas).",
+    )
+    include_seen = serializers.BooleanField(
+        required=False, default=False, help_text="Also recommend items the user already interacted with."
+    )
 
     def validate(self, attrs):
         attrs.setdefault("limit", settings.TOP_N_RECOMMENDATIONS)
@@ -114,7 +125,9 @@ class RecommendedItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     category = serializers.CharField()
     score = serializers.FloatField()
-    reason = serializers.CharField(help_text='Why it is recommended; "popular" for the popularity list.')
+    reason = serializers.CharField(
+        help_text='Why: "personalized", "similar_to:<item_code>" (a history item it resembles), "popular" or "new".'
+    )
 
 
 class RecommendationListSerializer(serializers.Serializer):
@@ -122,3 +135,9 @@ class RecommendationListSerializer(serializers.Serializer):
     recommendations = RecommendedItemSerializer(many=True)
     cached = serializers.BooleanField(help_text="Whether this answer came from the cache.")
     timestamp = serializers.DateTimeField(help_text="When this answer was made (ISO 8601).")
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The ModelVersion that ranked the list; null when it is popularity only."
+    )
+    recomm_id = serializers.CharField(
+        help_text="Identifies this list; send it back as recomm_id with interactions it led to (attribution)."
+    )

@@ -103,9 +103,10 @@ class RecommendationViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="Recommendations for a user",
-        description="Popular active items the user has not interacted with yet, best first. A user id "
-        "without history, or never seen, gets the popular items. Answers come from the cache when they can "
-        "(`cached: true`); a new interaction of the user drops the cached list.",
+        description="Active items the user has not interacted with yet, best first. Users with at least "
+        "MIN_INTERACTIONS_FOR_PERSONALIZED interactions get the active model's list (backfilled with popular "
+        "items); others, and ids never seen, get popular items biased toward their categories. Answers come "
+        "from the cache when they can (`cached: true`); a new interaction of the user drops the cached list.",
         parameters=[
             OpenApiParameter(
                 "user_id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="A positive 64-bit integer."
@@ -113,6 +114,18 @@ class RecommendationViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "limit", OpenApiTypes.INT, OpenApiParameter.QUERY,
                 description="How many, 1 to 100; defaults to TOP_N_RECOMMENDATIONS (10).",
+            ),
+            OpenApiParameter(
+                "category", OpenApiTypes.STR, OpenApiParameter.QUERY, many=True,
+                description="Only items of this category; repeat for several.",
+            ),
+            OpenApiParameter(
+                "exclude", OpenApiTypes.INT64, OpenApiParameter.QUERY, many=True,
+                description="Item ids to leave out; repeat or separate with commas.",
+            ),
+            OpenApiParameter(
+                "include_seen", OpenApiTypes.BOOL, OpenApiParameter.QUERY,
+                description="Also recommend items the user already interacted with (default false).",
             ),
         ],
         responses={
@@ -122,10 +135,25 @@ class RecommendationViewSet(viewsets.ViewSet):
         examples=examples.RECOMMENDATIONS,
     )
     def retrieve(self, request: Request, user_id: str) -> Response:
-        params = {"user_id": user_id}
-        if "limit" in request.query_params:
-            params["limit"] = request.query_params["limit"]
-        query = RecommendationQuerySerializer(data=params)
+        query = RecommendationQuerySerializer(data=_recommendation_params(request, user_id))
         query.is_valid(raise_exception=True)
-        result = recommendations_for_user(**query.validated_data)
+        data = query.validated_data
+        result = recommendations_for_user(
+            user_id=data["user_id"], limit=data["limit"], categories=data["category"], exclude=data["exclude"],
+            include_seen=data["include_seen"],
+        )
         return Response(RecommendationListSerializer(result).data)
+
+
+def _recommendation_params(request: Request, user_id: str) -> dict:
+    """Query parameters as the serializer wants them: repeatable lists, comma lists split."""
+    params: dict = {"user_id": user_id}
+    query = request.query_params
+    for name in ("limit", "include_seen"):
+        if name in query:
+            params[name] = query[name]
+    if "category" in query:
+        params["category"] = query.getlist("category")
+    if "exclude" in query:
+        params["exclude"] = [part for value in query.getlist("exclude") for part in value.split(",") if part]
+    return params

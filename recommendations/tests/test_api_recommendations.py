@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from recommendations.models import Interaction
+from recommendations.serving import serving_model
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +32,10 @@ def test_it_answers_with_the_documented_shape(api, catalog, user_factory):
 
     body = api.get(f"/recommendations/{user.pk}", {"limit": 1}).json()
 
-    assert set(body) == {"user_id", "recommendations", "cached", "timestamp"}
+    # The original shape, plus model_version and recomm_id (attribution) added for personalized models.
+    assert set(body) == {"user_id", "recommendations", "cached", "timestamp", "model_version", "recomm_id"}
     assert body["user_id"] == user.pk and body["cached"] is False
+    assert body["model_version"] is None and len(body["recomm_id"]) == 32
     assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
     assert body["recommendations"] == [
         {
@@ -106,8 +109,10 @@ def test_it_needs_a_token(anon):
     assert anon.get("/recommendations/1").status_code == 401
 
 
-def test_it_uses_one_query_on_a_miss_and_none_on_a_hit(api, catalog, django_assert_num_queries):
-    with django_assert_num_queries(2):  # token lookup + the popularity query
+def test_it_uses_few_queries_on_a_miss_and_none_on_a_hit(api, catalog, django_assert_num_queries):
+    serving_model()  # the active-version check runs at most every MODEL_CHECK_INTERVAL seconds
+    # token lookup + history + preferences (a cold user's favourite categories) + popularity
+    with django_assert_num_queries(4):
         api.get("/recommendations/5")
     with django_assert_num_queries(1):  # token lookup only
         assert api.get("/recommendations/5").json()["cached"] is True

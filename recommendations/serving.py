@@ -1,0 +1,135 @@
+"""The model a web process serves: loaded once, swapped when another version becomes active.
+
+Each process keeps the active artifact in memory. At most every ``MODEL_CHECK_INTERVAL`` seconds it
+asks Redis which version is active (one GET; the database answers when Redis has no key), and loads
+the new artifact when that changed. A missing or broken artifact means ``None``: the caller serves
+popularity and a warning is logged once per version.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+ACTIVE_VERSION_KEY = "recengine:active_model_version"
+
+
+@dataclass
+class ServingModel:
+    """A fitted model plus the id <-> index mapping it was trained with."""
+
+    version_id: int
+    algorithm: str
+    model: object
+    item_ids: np.ndarray  # sorted ascending: index -> item id
+    item_codes: dict = field(default_factory=dict)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def indexes_of(self, item_ids) -> np.ndarray:
+        """Indexes of the given item ids that the model knows (unknown ids are dropped)."""
+        ids = np.asarray(item_ids, dtype=np.int64)
+        if not len(ids) or not self.n_items:
+            return np.empty(0, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.item_ids, ids), self.n_items - 1)
+        return pos[self.item_ids[pos] == ids]
+
+    def index_weights(self, item_ids, weights) -> tuple[np.ndarray, np.ndarray]:
+        """(indexes, weights) of a history, dropping items the model has never seen."""
+        ids = np.asarray(item_ids, dtype=np.int64)
+        w = np.asarray(weights, dtype=np.float32)
+        if not len(ids) or not self.n_items:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        pos = np.minimum(np.searchsorted(self.item_ids, ids), self.n_items - 1)
+        known = self.item_ids[pos] == ids
+        return pos[known], w[known]
+
+
+class _Holder:
+    """Process-wide state; a lock keeps two threads from loading the same artifact at once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.current: ServingModel | None = None
+        self.version_id: int | None = None
+        self.checked_at = float("-inf")
+
+
+_holder = _Holder()
+
+
+def announce_active_version(version_id: int) -> None:
+    """Tell every web process (through Redis) that this version is now active."""
+    try:
+        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id)
+    except RedisError as exc:  # they will find it in the database instead
+        log.warning("could not announce model version %s in Redis: %s", version_id, exc)
+
+
+def _active_version_id() -> int | None:
+    try:
+        value = get_redis_connection("default").get(ACTIVE_VERSION_KEY)
+        if value is not None:
+            return int(value) or None
+    except (RedisError, ValueError) as exc:
+        log.warning("could not read the active model version from Redis: %s", exc)
+    from recommendations.models import ModelVersion
+
+    version_id = ModelVersion.objects.active().values_list("pk", flat=True).first()
+    try:
+        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id or 0, ex=60)
+    except RedisError:
+        pass
+    return version_id
+
+
+def load_version(version_id: int) -> ServingModel | None:
+    """Load one version's artifact, or None (logged) when it is missing, corrupt or unsigned."""
+    from recommendations.engine.artifacts import load_artifact
+    from recommendations.models import ModelVersion
+
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None or not version.artifact_path:
+        log.warning("model version %s has no artifact; serving popularity", version_id)
+        return None
+    artifact = load_artifact(Path(version.artifact_path), key=settings.MODEL_SIGNING_KEY.encode())
+    if artifact is None:
+        log.warning("model version %s: artifact %s unusable; serving popularity", version_id, version.artifact_path)
+        return None
+    return ServingModel(version.pk, version.algorithm, artifact.model, np.asarray(artifact.item_ids, np.int64))
+
+
+def serving_model() -> ServingModel | None:
+    """The active model, checking for a newer version at most every MODEL_CHECK_INTERVAL seconds."""
+    now = time.monotonic()
+    if now - _holder.checked_at < settings.MODEL_CHECK_INTERVAL:
+        return _holder.current
+    with _holder.lock:
+        if now - _holder.checked_at < settings.MODEL_CHECK_INTERVAL:
+            return _holder.current
+        version_id = _active_version_id()
+        if version_id != _holder.version_id:
+            # Swap in one assignment: requests in flight keep the object they already hold.
+            _holder.current = load_version(version_id) if version_id else None
+            _holder.version_id = version_id
+        _holder.checked_at = time.monotonic()
+    return _holder.current
+
+
+def reset_serving_model() -> None:
+    """Forget the loaded model (tests, and after a manual artifact change)."""
+    with _holder.lock:
+        _holder.current = None
+        _holder.version_id = None
+        _holder.checked_at = float("-inf")

@@ -1,0 +1,150 @@
+"""Training from the database: interactions -> arrays -> engine model -> artifact -> ModelVersion.
+
+The engine (``recommendations.engine``) knows nothing of Django; this module maps user and item
+ids to contiguous indexes, feeds it arrays, writes the artifact and records the version.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recommendations.models import ModelVersion
+
+log = logging.getLogger(__name__)
+
+INTERACTIONS_COPY_SQL = (
+    "COPY (SELECT user_id, item_id, interaction_value, EXTRACT(EPOCH FROM timestamp)::bigint "
+    "FROM recommendations_interaction) TO STDOUT WITH (FORMAT csv)"
+)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The interaction log as arrays, with the index -> id mappings the artifact keeps."""
+
+    interactions: "object"  # engine.data.Interactions
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    item_categories: np.ndarray  # category index per item index, -1 for none
+    category_names: list[str]
+
+    def fingerprint(self) -> str:
+        """Changes whenever the data would train a different model (rows, ids, newest timestamp)."""
+        data = self.interactions
+        digest = hashlib.sha256()
+        for array in (data.users, data.items, data.weights, data.timestamps):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:32]
+
+
+def training_data_load() -> TrainingData:
+    """Read every interaction with one COPY (fast on millions of rows) and index users and items."""
+    import pandas as pd
+
+    from recommendations.engine.data import Interactions
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.copy(INTERACTIONS_COPY_SQL) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    buffer.seek(0)
+    frame = pd.read_csv(
+        buffer, header=None, names=["user", "item", "weight", "ts"],
+        dtype={"user": np.int64, "item": np.int64, "weight": np.float32, "ts": np.int64},
+    ) if buffer.getbuffer().nbytes else pd.DataFrame({"user": [], "item": [], "weight": [], "ts": []})
+    user_ids, user_index = np.unique(frame["user"].to_numpy(np.int64), return_inverse=True)
+    item_ids, categories, names = _catalog_arrays()
+    item_index = np.searchsorted(item_ids, frame["item"].to_numpy(np.int64))
+    interactions = Interactions.from_arrays(
+        user_index, item_index, frame["weight"].to_numpy(np.float32), frame["ts"].to_numpy(np.int64),
+        n_users=len(user_ids), n_items=len(item_ids),
+    )
+    return TrainingData(interactions, user_ids, item_ids, categories, names)
+
+
+def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every item id (sorted) and its category as an index into a list of category names."""
+    from catalog.models import Item
+
+    rows = list(Item.objects.order_by("id").values_list("id", "category"))
+    item_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    names = sorted({r[1] for r in rows if r[1]})
+    position = {name: i for i, name in enumerate(names)}
+    categories = np.fromiter((position.get(r[1], -1) for r in rows), dtype=np.int64, count=len(rows))
+    return item_ids, categories, names
+
+
+def artifact_path_for(version: ModelVersion) -> Path:
+    base = settings.MODEL_PATH
+    return base.parent / f"{base.stem}-v{version.pk}-{version.algorithm}{base.suffix}"
+
+
+def signing_key() -> bytes:
+    return settings.MODEL_SIGNING_KEY.encode()
+
+
+def model_train(*, algorithm: str | None = None, params: dict | None = None, activate: bool = False,
+                data: TrainingData | None = None) -> ModelVersion:
+    """Train one model on every interaction, write its artifact and record a ModelVersion.
+
+    A failure marks the version failed (with the error) and re-raises; the active version is untouched.
+    """
+    from recommendations.algorithms import build_model
+
+    algorithm = algorithm or settings.DEFAULT_ALGORITHM
+    model = build_model(algorithm, params)  # fails fast on an unknown name or bad parameters
+    data = data or training_data_load()
+    if len(data.interactions) == 0:
+        raise ValueError("There are no interactions to train on.")
+    version = ModelVersion.objects.create(
+        algorithm=algorithm, params=model.get_params(), n_users=len(data.user_ids),
+        n_items=len(data.item_ids), n_interactions=len(data.interactions),
+        data_fingerprint=data.fingerprint(),
+    )
+    try:
+        started = time.perf_counter()
+        X = data.interactions.to_csr(half_life_days=settings.RECENCY_HALF_LIFE_DAYS)
+        model.fit(X, categories=data.item_categories)
+        version.training_seconds = round(time.perf_counter() - started, 3)
+        path = artifact_path_for(version)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path, key=signing_key(), item_ids=data.item_ids)
+    except Exception as exc:
+        version.status = ModelVersion.Status.FAILED
+        version.notes = f"{type(exc).__name__}: {exc}"
+        version.save(update_fields=["status", "notes"])
+        raise
+    version.artifact_path = str(path)
+    version.status = ModelVersion.Status.READY
+    version.save(update_fields=["artifact_path", "status", "training_seconds"])
+    log.info("trained model v%s (%s) in %.1fs", version.pk, algorithm, version.training_seconds)
+    if activate:
+        model_version_activate(version_id=version.pk)
+        version.refresh_from_db()
+    return version
+
+
+def model_version_activate(*, version_id: int) -> ModelVersion:
+    """Make one ready version the active one (also used to roll back to an older version)."""
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version_id)
+        if version.status != ModelVersion.Status.READY or not Path(version.artifact_path).exists():
+            raise ValueError(f"Model version {version_id} is {version.status} and cannot be activated.")
+        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+        version.is_active = True
+        version.activated_at = timezone.now()
+        version.save(update_fields=["is_active", "activated_at"])
+    from recommendations.serving import announce_active_version
+
+    transaction.on_commit(lambda: announce_active_version(version.pk))
+    return version
