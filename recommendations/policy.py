@@ -162,7 +162,7 @@ def _popular(history: History, query: Query, *, taken: Sequence[int], biased: bo
     else:
         items = items.annotate(rank_score=F("popularity_score"))
     rows = items.order_by("-rank_score", "id").values(*ITEM_FIELDS, "rank_score")[: query.limit - len(taken)]
-    return [_shape(row, row["rank_score"], "popular") for row in rows]
+    return [_shape(row, row["popularity_score"], "popular") for row in rows]
 
 
 def _favourite_categories(history: History, user_id: int) -> list[str]:
