@@ -58,5 +58,7 @@ class Command(BaseCommand):
             f"  API docs (ReDoc):      {base_url}/redoc\n"
             f"  Admin:                 {base_url}/admin/   user: {DEMO_STAFF_USERNAME}  password: {password}\n"
             f"  API token:             {token}\n"
-            f"  Try:  curl -H 'Authorization: Token {token}' '{base_url}/recommendations/{example_user}?limit=5'\n"
+            f"  Try:\n"
+            f"    export TOKEN={token}\n"
+            f"    curl -H \"Authorization: Token $TOKEN\" '{base_url}/recommendations/{example_user}?limit=5'\n"
         )
