@@ -21,6 +21,8 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 ACTIVE_VERSION_KEY = "recengine:active_model_version"
+# The key expires so that a failed announcement is corrected from the database within a minute.
+ANNOUNCE_TTL = 60
 
 
 @dataclass
@@ -72,7 +74,7 @@ _holder = _Holder()
 def announce_active_version(version_id: int) -> None:
     """Tell every web process (through Redis) that this version is now active."""
     try:
-        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id)
+        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id, ex=ANNOUNCE_TTL)
     except RedisError as exc:  # they will find it in the database instead
         log.warning("could not announce model version %s in Redis: %s", version_id, exc)
 
@@ -88,7 +90,7 @@ def _active_version_id() -> int | None:
 
     version_id = ModelVersion.objects.active().values_list("pk", flat=True).first()
     try:
-        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id or 0, ex=60)
+        get_redis_connection("default").set(ACTIVE_VERSION_KEY, version_id or 0, ex=ANNOUNCE_TTL)
     except RedisError:
         pass
     return version_id

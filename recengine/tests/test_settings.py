@@ -9,7 +9,11 @@ PROBE = "import django; django.setup(); from django.conf import settings; print(
 
 def _run_settings(extra_env: dict, name: str = "DEBUG") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_DEBUG"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "recengine.settings", "RECENGINE_TESTING": "false", **extra_env})
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "recengine.settings", "RECENGINE_TESTING": "false",
+        "RECENGINE_READ_DOTENV": "false",  # a developer's .env must not leak into these checks
+        **extra_env,
+    })
     return subprocess.run(
         [sys.executable, "-c", PROBE.format(name=name)],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,

@@ -12,6 +12,7 @@ EXPECTED_OPERATIONS = {
     ("/items", "get"), ("/items", "post"),
     ("/items/{item_id}", "get"), ("/items/{item_id}", "put"), ("/items/{item_id}", "patch"),
     ("/items/{item_id}", "delete"), ("/items/by-code/{item_code}", "put"),
+    ("/items/{item_id}/similar", "get"), ("/items/popular", "get"),
     ("/interactions", "get"), ("/interactions", "post"), ("/interactions/batch", "post"),
     ("/recommendations/{user_id}", "get"),
 }
@@ -53,3 +54,5 @@ def test_it_documents_the_query_parameters(schema):
     assert {"category", "tag", "min_price", "max_price", "is_active", "search", "page"} <= names("/items")
     assert {"user_id", "item_id", "interaction_type", "since", "until", "cursor"} <= names("/interactions")
     assert {"user_id", "limit"} <= names("/recommendations/{user_id}")
+    assert names("/items/{item_id}/similar") == {"item_id", "limit"}
+    assert names("/items/popular") == {"category", "limit"}

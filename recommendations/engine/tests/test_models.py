@@ -1,0 +1,116 @@
+"""Each algorithm on two disjoint item clusters: a user inside cluster A must get cluster-A items."""
+import numpy as np
+import pytest
+
+from recommendations.engine.als import ALS
+from recommendations.engine.content import ContentTFIDF
+from recommendations.engine.ease import EASE, CatalogTooLarge
+from recommendations.engine.itemknn import ItemKNN
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.rp3beta import RP3beta
+
+from .conftest import N_ITEMS
+
+MODELS = {
+    "itemknn": lambda: ItemKNN(top_k=5),
+    "itemknn_shrunk_idf": lambda: ItemKNN(top_k=5, shrink=2.0, idf=True),
+    "rp3beta": lambda: RP3beta(alpha=1.0, beta=0.5, top_k=5),
+    "ease": lambda: EASE(lambda_=1.0),
+    "als": lambda: ALS(factors=2, regularization=0.1, alpha=10.0, iterations=30, random_state=0),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_cluster_a_user_gets_the_rest_of_cluster_a(name, clusters):
+    model = MODELS[name]().fit(clusters)
+    items, scores = model.recommend([0, 1], k=2)
+    assert set(items) == {2, 3}
+    assert np.all(np.diff(scores) <= 0)  # best first
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_batch_scores_equal_single_request_scores(name, clusters):
+    model = MODELS[name]().fit(clusters)
+    np.testing.assert_allclose(model.score_users(clusters[:3]), np.vstack(
+        [model.score(clusters[u].indices, clusters[u].data) for u in range(3)]), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_new_interaction_changes_the_next_list_without_retraining(name, clusters):
+    model = MODELS[name]().fit(clusters)
+    before, _ = model.recommend([0], k=3)
+    after, _ = model.recommend([0, 4, 5], k=3)
+    assert set(before) <= {1, 2, 3}
+    assert set(after) & {6, 7}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exclude_and_allowed_mask_filter_the_list(name, clusters):
+    model = MODELS[name]().fit(clusters)
+    items, _ = model.recommend([0, 1], k=4, exclude=np.array([2]))
+    assert 2 not in items and 0 not in items and 1 not in items
+    allowed = np.zeros(N_ITEMS, dtype=bool)
+    allowed[[3, 5]] = True
+    items, _ = model.recommend([0, 1], k=4, allowed_mask=allowed)
+    assert set(items) <= {3, 5} and 3 in items
+
+
+def test_neighbourhood_models_return_fewer_items_rather_than_unrelated_ones(clusters):
+    items, _ = ItemKNN(top_k=5).fit(clusters).recommend([0, 1], k=5)
+    assert set(items) == {2, 3}
+
+
+@pytest.mark.parametrize("name", ["itemknn", "rp3beta", "ease", "als"])
+def test_similar_items_stay_in_the_cluster(name, clusters):
+    items, _ = MODELS[name]().fit(clusters).similar_items(4, k=3)
+    assert set(items) == {5, 6, 7}
+
+
+def test_popularity_counts_weights_decay_and_categories(clusters):
+    X = clusters.copy()
+    X = X.tolil(); X[0, 0] = 10.0; X = X.tocsr()  # one heavy interaction (e.g. a purchase weight) on item 0
+    categories = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    model = Popularity().fit(X, categories=categories)
+    assert model.recommend([], k=1)[0][0] == 0
+    assert Popularity(count=True).fit(X).scores_[0] == 6
+    top_b, _ = model.top_items(k=2, category=1)
+    assert set(top_b) <= {4, 5, 6, 7}
+    assert set(model.top_items_per_category(k=1)) == {0, 1}
+
+
+def test_popularity_half_life_prefers_recent_items():
+    day = 86_400
+    items = np.array([0, 0, 0, 1, 1])
+    timestamps = np.array([0, 0, 0, 100 * day, 100 * day])
+    X = np.zeros((1, 2))
+    from scipy import sparse
+    model = Popularity(half_life_days=7).fit(sparse.csr_matrix(X), items=items, timestamps=timestamps)
+    assert model.recommend([], k=2)[0][0] == 1
+    assert Popularity().fit(sparse.csr_matrix(np.array([[3.0, 2.0]]))).recommend([], k=1)[0][0] == 0
+
+
+def test_ease_restricts_a_large_catalog_to_the_most_popular_items(clusters):
+    X = clusters.copy()
+    X = X.tolil(); X[0, 4] = 1.0; X = X.tocsr()  # item 4 is now the most popular in cluster B
+    model = EASE(lambda_=1.0, max_items=6).fit(X)
+    assert len(model.kept) == 6
+    assert np.isneginf(model.score([0, 1])).sum() == N_ITEMS - 6
+    with pytest.raises(CatalogTooLarge):
+        EASE(max_items=6, on_too_many="raise").fit(X)
+
+
+def test_ease_with_an_unknown_history_recommends_nothing(clusters):
+    assert len(EASE(lambda_=1.0).fit(clusters).recommend([8], k=3)[0]) == 0
+
+
+def test_content_similarity_serves_items_nobody_interacted_with(clusters, item_text):
+    model = ContentTFIDF(top_k=4).fit(clusters, **item_text)
+    similar, _ = model.similar_items(8, k=3)  # "apple cider": no interactions at all
+    assert set(similar) <= {0, 1, 2, 3}
+    items, _ = model.recommend([4], k=3)
+    assert set(items) <= {5, 6, 7}
+
+
+def test_content_needs_some_text(clusters):
+    with pytest.raises(ValueError):
+        ContentTFIDF().fit(clusters)

@@ -1,0 +1,114 @@
+"""Item-centred lists: the items most like one item, and the most popular items.
+
+Items similar to an item come from three sources, each filling the places the one before left:
+
+1. the active model's item similarity (reason ``similar``): its own ``similar_items`` when it has
+   one, else (a hybrid) that of its first component with a neighbours matrix, else of any component;
+2. content (reason ``content``): active items of the same category sharing the most tags with it,
+   then the more popular first, in one query (``&&`` on the GIN-indexed tags, intersection size);
+3. popularity (reason ``popular``): the most popular active items of the same category.
+
+Inactive items are never returned; the item itself never is either.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
+
+from catalog.models import Item
+from recommendations.policy import ITEM_FIELDS, OVERFETCH
+from recommendations.policy import _shape as item_entry
+from recommendations.serving import ServingModel, serving_model
+
+# Tags of the candidate that are also tags of the item (INTERSECT drops duplicates).
+SHARED_TAGS_SQL = "cardinality(ARRAY(SELECT unnest(catalog_item.tags) INTERSECT SELECT unnest(%s::varchar[])))"
+
+
+@dataclass(frozen=True)
+class SimilarItems:
+    item_id: int
+    similar: list[dict[str, Any]]
+    model_version: int | None  # the version whose similarity was consulted, None when none could be
+
+
+def similar_items_for(*, item_id: int, limit: int) -> SimilarItems:
+    """Up to ``limit`` active items like this one, best first; Item.DoesNotExist for an unknown id."""
+    item = Item.objects.values("id", "category", "tags").get(pk=item_id)
+    chosen: list[dict[str, Any]] = []
+    model = serving_model()
+    version = None
+    if model is not None:
+        neighbours = _model_neighbours(model, item_id, limit + OVERFETCH)
+        if neighbours is not None:
+            version = model.version_id
+            chosen = _by_model(model, *neighbours)[:limit]
+    if len(chosen) < limit and item["tags"]:
+        chosen += _by_content(item, skip=_ids(chosen), limit=limit - len(chosen))
+    if len(chosen) < limit:
+        categories = [item["category"]] if item["category"] else []
+        chosen += popular_items(categories=categories, exclude=[item_id, *_ids(chosen)], limit=limit - len(chosen))
+    return SimilarItems(item_id, chosen, version)
+
+
+def popular_items(*, categories: Sequence[str] = (), exclude: Sequence[int] = (), limit: int) -> list[dict]:
+    """The ``limit`` most popular active items (of these categories, if any), ties by id."""
+    items = Item.objects.active()
+    if categories:
+        items = items.filter(category__in=categories)
+    if exclude:
+        items = items.exclude(id__in=exclude)
+    rows = items.order_by("-popularity_score", "id").values(*ITEM_FIELDS)[:limit]
+    return [item_entry(row, row["popularity_score"], "popular") for row in rows]
+
+
+# -- sources --------------------------------------------------------------------------------------
+def _model_neighbours(model: ServingModel, item_id: int, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(indexes, scores) of the item's neighbours, or None if the model cannot say (unknown item...)."""
+    index = model.indexes_of([item_id])
+    if not len(index):
+        return None  # an item added after training
+    for source in _similarity_sources(model.model):
+        try:
+            indexes, scores = source.similar_items(int(index[0]), k)
+        except NotImplementedError:
+            continue
+        return np.asarray(indexes, np.int64), np.asarray(scores, np.float32)
+    return None
+
+
+def _similarity_sources(model):
+    """The model, then a hybrid's weighted components: neighbourhood models first (the brief's W)."""
+    yield model
+    components = [component for _, component, weight in getattr(model, "active", lambda: [])() if weight]
+    yield from sorted(components, key=lambda component: getattr(component, "neighbours", None) is None)
+
+
+def _by_model(model: ServingModel, indexes: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:
+    keep = np.isfinite(scores) & (scores > 0)
+    ids = model.item_ids[indexes[keep]].tolist()
+    # One query; items deactivated since training drop out here.
+    rows = {row["id"]: row for row in Item.objects.active().filter(id__in=ids).values(*ITEM_FIELDS)}
+    return [item_entry(rows[i], s, "similar") for i, s in zip(ids, scores[keep].tolist()) if i in rows]
+
+
+def _by_content(item: dict[str, Any], *, skip: list[int], limit: int) -> list[dict[str, Any]]:
+    tags = sorted(set(item["tags"]))
+    candidates = (
+        Item.objects.active()
+        .filter(category=item["category"], tags__overlap=tags)
+        .exclude(id__in=[item["id"], *skip])
+        .annotate(shared=RawSQL(SHARED_TAGS_SQL, (tags,), output_field=IntegerField()))
+        .order_by("-shared", "-popularity_score", "id")
+        .values(*ITEM_FIELDS, "shared")[:limit]
+    )
+    # Score: the share of this item's tags the candidate has too, 0..1.
+    return [item_entry(row, row["shared"] / len(tags), "content") for row in candidates]
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[int]:
+    return [row["item_id"] for row in rows]
