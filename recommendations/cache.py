@@ -18,7 +18,9 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 # Bump when the stored shape changes: entries of another version read as a miss.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Incremented when an item is deactivated or deleted; entries carry the epoch they were made in.
+CATALOG_EPOCH_KEY = "recengine:catalog_epoch"
 
 
 def user_key(user_id: int) -> str:
@@ -29,28 +31,55 @@ def _redis():
     return get_redis_connection("default")
 
 
-def recommendations_get(*, user_id: int) -> dict[str, Any] | None:
-    """The cached entry for this user, or None on a miss, a Redis error or an unreadable value."""
+def recommendations_lookup(*, user_id: int) -> tuple[dict[str, Any] | None, int]:
+    """(the cached entry or None, the catalog epoch now), in one Redis round trip.
+
+    An entry made before an item was deactivated or deleted (an older catalog epoch) is a miss, so
+    no cached list shows an item that can no longer be recommended. Redis errors read as a miss.
+    """
     try:
-        raw = _redis().get(user_key(user_id))
+        raw, epoch = _redis().mget([user_key(user_id), CATALOG_EPOCH_KEY])
     except RedisError as exc:
         logger.warning("recommendation cache read failed for user %s: %s", user_id, exc)
-        return None
+        return None, 0
+    epoch = int(epoch or 0)
     if raw is None:
-        return None
+        return None, epoch
     try:
         entry = orjson.loads(raw)
     except orjson.JSONDecodeError:
         logger.warning("unreadable recommendation cache entry for user %s; ignoring it", user_id)
-        return None
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION:
-        return None
-    return entry
+        return None, epoch
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION or entry.get("epoch") != epoch:
+        return None, epoch
+    return entry, epoch
 
 
-def recommendations_set(*, user_id: int, entry: dict[str, Any]) -> None:
-    """Store the entry with the configured TTL; a Redis error only costs the next request a miss."""
-    value = orjson.dumps({**entry, "format": FORMAT_VERSION})
+def recommendations_get(*, user_id: int) -> dict[str, Any] | None:
+    """The cached entry for this user, or None on a miss, a Redis error or an unreadable value."""
+    return recommendations_lookup(user_id=user_id)[0]
+
+
+def catalog_epoch_bump() -> None:
+    """Invalidate every cached list at once (an item left the recommendable catalog)."""
+    try:
+        _redis().incr(CATALOG_EPOCH_KEY)
+    except RedisError as exc:
+        logger.warning("could not invalidate cached lists after a catalog change: %s", exc)
+
+
+def recommendations_set(*, user_id: int, entry: dict[str, Any], epoch: int | None = None) -> None:
+    """Store the entry with the configured TTL; a Redis error only costs the next request a miss.
+
+    ``epoch`` is the catalog epoch read before the list was computed (see recommendations_lookup).
+    """
+    try:
+        if epoch is None:
+            epoch = int(_redis().get(CATALOG_EPOCH_KEY) or 0)
+    except RedisError as exc:
+        logger.warning("recommendation cache write failed for user %s: %s", user_id, exc)
+        return
+    value = orjson.dumps({**entry, "format": FORMAT_VERSION, "epoch": epoch})
     try:
         _redis().set(user_key(user_id), value, ex=settings.REDIS_TTL)
     except RedisError as exc:

@@ -194,7 +194,7 @@ def recommendations_for_user(
     current = serving_model()
     current_version = current.version_id if current else None
     filtered = bool(categories or exclude or include_seen)
-    entry = cache.recommendations_get(user_id=user_id)
+    entry, epoch = cache.recommendations_lookup(user_id=user_id)
     if entry is not None and _answers(entry, limit, current_version) and not include_seen:
         rows = _filter_rows(entry["recommendations"], categories, exclude)
         if len(rows) >= limit or len(entry["recommendations"]) < entry["limit"]:
@@ -211,6 +211,7 @@ def recommendations_for_user(
                 "model_version": computed.model_version, "source": computed.source, "limit": computed_for,
                 "recomm_id": recomm_id, "recommendations": computed.recommendations,
             },
+            epoch=epoch,
         )
     return Recommendations(user_id, computed.recommendations[:limit], False, now, computed.model_version, recomm_id)
 

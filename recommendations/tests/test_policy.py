@@ -142,11 +142,6 @@ def test_an_item_deactivated_after_training_is_never_recommended(api, clusters, 
     assert found[0] == "a5" and "a4" not in found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a cached list (REDIS_TTL) still holds an item deactivated after it was cached; "
-    "nothing drops or re-checks cached lists when an item is deactivated",
-)
 def test_an_item_deactivated_through_the_api_leaves_cached_lists_too(
     api, clusters, reader, train, django_capture_on_commit_callbacks
 ):
@@ -159,6 +154,22 @@ def test_an_item_deactivated_through_the_api_leaves_cached_lists_too(
     assert response.status_code == 200
 
     assert "a4" not in codes(listing(api, reader.pk))
+
+
+def test_re_saving_an_inactive_item_keeps_cached_lists(api, clusters, reader, train,
+                                                       django_capture_on_commit_callbacks):
+    train()
+    buy(clusters, reader, "a1", "a2", "a3")
+    item = clusters.items["a5"]
+    item.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        item.save()
+    listing(api, reader.pk)  # cached after the deactivation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch(f"/items/{item.pk}", {"name": "renamed"}, format="json")
+
+    assert api.get(f"/recommendations/{reader.pk}").json()["cached"] is True
 
 
 # -- real time ------------------------------------------------------------------------------------
