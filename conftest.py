@@ -67,3 +67,9 @@ def _no_loaded_model():
     reset_serving_model()
     yield
     reset_serving_model()
+
+
+@pytest.fixture(autouse=True)
+def _artifacts_in_tmp(settings, tmp_path):
+    """Model artifacts written by any test go to a throwaway folder, never to the project's models/."""
+    settings.MODEL_PATH = tmp_path / "models" / "recommender.joblib"

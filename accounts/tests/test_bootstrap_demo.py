@@ -21,3 +21,15 @@ def test_running_it_twice_keeps_one_user_and_one_token(db):
     call_command("bootstrap_demo", "--skip-data", stdout=StringIO())
     assert User.objects.filter(username="admin").count() == 1
     assert Token.objects.filter(user__username="admin").count() == 1
+
+
+def test_on_an_empty_catalog_it_loads_demo_data_and_activates_a_model(db):
+    from catalog.models import Item
+    from recommendations.models import Interaction, ModelVersion
+
+    call_command("bootstrap_demo", stdout=StringIO())
+    call_command("bootstrap_demo", stdout=StringIO())  # a second start loads and trains nothing more
+
+    assert Item.objects.count() == 500 and Interaction.objects.count() == 20_000
+    assert ModelVersion.objects.count() == 1
+    assert ModelVersion.objects.get().is_active

@@ -29,9 +29,22 @@ class Command(BaseCommand):
             self.stdout.write("Empty catalog: loading demo data (first run only)...")
             call_command("generate_demo_data", stdout=self.stdout, stderr=self.stderr)
             call_command("update_popularity", stdout=self.stdout)
+        if not skip_data:
+            self._ensure_model()
         password = self._ensure_staff()
         token, _ = Token.objects.get_or_create(user=User.objects.get(username=DEMO_STAFF_USERNAME))
         self._print_summary(base_url, password, token.key)
+
+    def _ensure_model(self) -> None:
+        """Train and activate the default model once, so the demo serves personalized lists."""
+        from recommendations.models import Interaction, ModelVersion
+        from recommendations.training import model_train
+
+        if ModelVersion.objects.active().exists() or not Interaction.objects.exists():
+            return
+        self.stdout.write(f"No active model: training {settings.DEFAULT_ALGORITHM} (first run only)...")
+        version = model_train(activate=True)
+        self.stdout.write(f"Model v{version.pk} ({version.algorithm}) trained in {version.training_seconds:.1f}s.")
 
     def _ensure_staff(self) -> str:
         """Create the demo staff user once; its password is kept in var/ so every start can show it."""
