@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 # --- Paths and environment ---------------------------------------------------------------------
@@ -49,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "django_celery_results",
     "accounts",
     "catalog",
     "recommendations",
@@ -113,6 +113,9 @@ else:
     from recengine.embedded import postgres_settings
 
     _db = {"ENGINE": "django.db.backends.postgresql", **postgres_settings(VAR_DIR)}
+# Another database on the same server: the suite points the Celery workers it starts at its test_* database.
+if env("RECENGINE_DB_NAME", default=""):
+    _db["NAME"] = env("RECENGINE_DB_NAME")
 _db.setdefault("OPTIONS", {})
 if DB_POOL_ENABLED:
     # psycopg 3 connection pool, one per process; Django hands connections back after each request.
@@ -122,6 +125,9 @@ if DB_POOL_ENABLED:
         "timeout": REQUEST_TIMEOUT,
     }
     _db["CONN_MAX_AGE"] = 0
+    # Django then checks each pooled connection on checkout: after a database restart, stale
+    # connections are replaced instead of failing requests.
+    _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES = {"default": _db}
@@ -214,25 +220,52 @@ INTERACTION_WEIGHTS = {
     ).items()
 }
 
-# --- Celery ------------------------------------------------------------------------------------
+# --- Celery and background jobs (docs/background-jobs.md) ------------------------------------
+# One REDIS_URL is the broker; task outcomes go to the database (django-celery-results), where
+# staff read them in the admin next to the ModelVersion rows the retrains leave behind.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="django-db")
+CELERY_RESULT_EXTENDED = True  # task name, arguments and worker are stored with each result
+CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 60 * 60)  # beat's backend_cleanup
+CELERY_TASK_TRACK_STARTED = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Hard limit for any task (a retrain is the longest); the soft one lets model_train record the failure.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=2 * 60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Acknowledge after the body ran (a broker hiccup redelivers rather than loses a job; every body is
+# idempotent), and take one message at a time so a long retrain does not sit on prefetched work.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process that dies mid-task (OOM, kill -9) fails the task instead of requeueing it: a
+# training that kills its worker would otherwise loop. The next scheduled run tries again.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Redis redelivers an unacknowledged message after this long: it must outlast the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60}
+# Training runs on its own queue, so a big-memory worker can take it (celery worker -Q training).
+CELERY_TRAINING_QUEUE = env("CELERY_TRAINING_QUEUE", default="training")
+CELERY_TASK_ROUTES = {"recommendations.retrain": {"queue": CELERY_TRAINING_QUEUE}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE = {
-    "update-popularity-hourly": {
-        "task": "catalog.update_popularity",
-        "schedule": crontab(minute=0),
-        # An entry that could not run within the hour is dropped rather than piled up.
-        "options": {"expires": 55 * 60},
-    },
-}
+# Periodic tasks live in the database; `manage.py setup_periodic_tasks` writes them from
+# recommendations/schedules.py with these crontab lines (minute hour day-of-month month day-of-week).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+POPULARITY_CRON = env("POPULARITY_CRON", default="0 * * * *")
+RETRAIN_CRON = env("RETRAIN_CRON", default="0 3 * * *")
+PRECOMPUTE_CRON = env("PRECOMPUTE_CRON", default="30 3 * * *")
+CLEANUP_CRON = env("CLEANUP_CRON", default="0 4 * * *")
+# Retrain guard: a new model stays inactive if its nDCG@10 on the holdout of each user's latest
+# interaction is lower than the active model's (same split) by more than this.
+RETRAIN_GUARD_TOLERANCE = env.float("RETRAIN_GUARD_TOLERANCE", default=0.01)
+# Users whose latest interaction is held out for the guard (a seeded sample when there are more).
+RETRAIN_GUARD_MAX_USERS = env.int("RETRAIN_GUARD_MAX_USERS", default=10_000)
+# Nightly precompute: users with an interaction in the last PRECOMPUTE_DAYS, PRECOMPUTE_CHUNK_SIZE per task.
+PRECOMPUTE_DAYS = env.int("PRECOMPUTE_DAYS", default=7)
+PRECOMPUTE_CHUNK_SIZE = env.int("PRECOMPUTE_CHUNK_SIZE", default=1000)
+# Artifacts of the newest ARTIFACTS_KEEP versions (and of the active one) survive the daily cleanup.
+ARTIFACTS_KEEP = env.int("ARTIFACTS_KEEP", default=5)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
