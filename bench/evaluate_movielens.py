@@ -57,12 +57,17 @@ def load(data_dir: Path):
     item_ids, items = np.unique(ratings["movieId"].to_numpy(), return_inverse=True)
     data = Interactions.from_arrays(users, items, None, ratings["timestamp"].to_numpy(),
                                     len(user_ids), len(item_ids))
+    # Genres are multi-valued here, so they go in as tags (``categories`` is one int per item, the
+    # shape Popularity's per-category lists need); user-supplied tags from tags.csv join them.
     movies = pd.read_csv(data_dir / "movies.csv").set_index("movieId").reindex(item_ids)
-    content = {"names": movies["title"].fillna("").tolist(), "categories": movies["genres"].fillna("").tolist()}
+    genres = [g.split("|") if isinstance(g, str) else [] for g in movies["genres"]]
     tags_path = data_dir / "tags.csv"
-    if tags_path.exists():
-        tags = pd.read_csv(tags_path).groupby("movieId")["tag"].apply(lambda t: [str(x) for x in t])
-        content["tags"] = [tags.get(i, []) for i in item_ids]
+    user_tags = (pd.read_csv(tags_path).groupby("movieId")["tag"].apply(lambda t: [str(x) for x in t])
+                 if tags_path.exists() else pd.Series(dtype=object))
+    content = {
+        "names": movies["title"].fillna("").tolist(),
+        "tags": [genres[n] + user_tags.get(i, []) for n, i in enumerate(item_ids)],
+    }
     return data, content
 
 

@@ -77,6 +77,8 @@ class ALS(Recommender):
     def score(self, history_items, history_weights=None) -> np.ndarray:
         """One user: an f x f solve plus one (n_items x f) matrix-vector product."""
         items = np.asarray(history_items, dtype=np.int64)
+        if len(items) == 0:  # no history, no evidence: let the caller's fallback decide
+            return np.full(self.n_items, -np.inf, dtype=np.float32)
         weights = np.ones(len(items)) if history_weights is None else np.asarray(history_weights, np.float64)
         Y = self.item_factors[items].astype(np.float64)
         conf = self.params["alpha"] * weights

@@ -85,10 +85,13 @@ class EASE(Recommender):
             raise np.linalg.LinAlgError(f"inverse failed (info={info})")
         del G, c
         _symmetrize_from_upper(P)
+        # P is symmetric and LAPACK left it in Fortran order: P.T is the same matrix in C order, so
+        # B's rows are contiguous and a request's B[history] row gather stays cheap (no copy needed).
+        P = P.T
         diag = P.diagonal().copy()
         P /= -diag[None, :]
         P[np.diag_indices_from(P)] = 0.0
-        return P.astype(np.float32, copy=False)
+        return np.ascontiguousarray(P, dtype=np.float32)
 
     def score_users(self, H: sparse.csr_matrix) -> np.ndarray:
         Hk = H[:, self.kept] if len(self.kept) < self.n_items else H

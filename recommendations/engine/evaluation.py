@@ -88,7 +88,7 @@ def format_table(rows: list[dict], k: int = 10) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     lines = [head]
     for r in rows:
-        params = ", ".join(f"{key}={_short(v)}" for key, v in r["params"].items())
+        params = ", ".join(f"{key}={_short(v)}" for key, v in r["params"].items() if key != "components")
         lines.append(
             f"| {r['model']} | {params} | {r['ndcg']:.4f} | {r['precision']:.4f} | {r['recall']:.4f} | "
             f"{r['map']:.4f} | {r['hit_rate']:.4f} | {r['coverage']:.4f} | {r['fit_seconds']:.1f} |"

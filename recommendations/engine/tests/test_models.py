@@ -114,3 +114,27 @@ def test_content_similarity_serves_items_nobody_interacted_with(clusters, item_t
 def test_content_needs_some_text(clusters):
     with pytest.raises(ValueError):
         ContentTFIDF().fit(clusters)
+
+
+def test_an_empty_history_gets_no_personalised_list(clusters):
+    assert len(ALS(factors=2, iterations=2).fit(clusters).recommend([], k=3)[0]) == 0
+    assert len(ItemKNN().fit(clusters).recommend([], k=3)[0]) == 0
+
+
+def test_scoring_code_imports_no_training_libraries():
+    """Web processes import the engine to score; scikit-learn and implicit must stay unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import recommendations.engine.hybrid, recommendations.engine.ease, recommendations.engine.als\n"
+        "import recommendations.engine.content, recommendations.engine.artifacts\n"
+        "import recommendations.engine.evaluation, recommendations.engine.tuning\n"
+        "print(sorted(m for m in ('sklearn', 'implicit', 'pandas', 'django') if m in sys.modules))"
+    )
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"
