@@ -212,6 +212,9 @@ MODEL_CHECK_INTERVAL = env.float("MODEL_CHECK_INTERVAL", default=5.0)
 HISTORY_LIMIT = env.int("HISTORY_LIMIT", default=500)
 # Popularity for users with little history favours their categories by this factor.
 CATEGORY_BOOST = env.float("CATEGORY_BOOST", default=2.0)
+# Places in a personalized list given to items nobody has interacted with yet (reason "new").
+NEW_ITEM_SLOTS = env.int("NEW_ITEM_SLOTS", default=1)
+NEW_ITEM_POSITION = env.int("NEW_ITEM_POSITION", default=2)  # 0-based: the third place
 # "view=1.0,click=2.0,..." in the environment; the keys are the accepted interaction types.
 INTERACTION_WEIGHTS = {
     name: float(weight)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Case, FloatField, F, Value, When
+from django.db.models import Case, F, FloatField, Value, When
 
 from catalog.models import Item
 from recommendations.engine.data import SECONDS_PER_DAY
@@ -90,6 +90,7 @@ def recommendations_compute(query: Query) -> ComputedList:
     if model is not None and len(history) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED:
         chosen = _personalized(model, history, query)
         source = model.algorithm
+        chosen = _with_new_items(model, history, query, chosen)
     if len(chosen) < query.limit:
         chosen += _popular(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen)
     if not chosen and not query.include_seen:
@@ -143,6 +144,38 @@ def _similarity_matrix(model):
         if getattr(component, "W", None) is not None and weight:
             return component.W
     return None
+
+
+# -- new items ------------------------------------------------------------------------------------
+def _with_new_items(model: ServingModel, history: History, query: Query, chosen: list) -> list:
+    """Give items nobody has interacted with yet a place (reason ``new``) in a personalized list.
+
+    A collaborative model cannot rank an item without interactions, so without this a new item
+    would never be shown and never collect any. Candidates: active items added after the model was
+    trained (ids above the newest it knows), in the categories of the user's history, newest first.
+    """
+    slots = settings.NEW_ITEM_SLOTS
+    categories = list(dict.fromkeys(history.categories))[:10]
+    if not slots or not categories or not chosen:
+        return chosen
+    skip = {r["item_id"] for r in chosen} | set(query.exclude)
+    if not query.include_seen:
+        skip |= set(history.item_ids.tolist())
+    newest_known = int(model.item_ids[-1]) if model.n_items else 0
+    items = (
+        Item.objects.active()
+        .filter(id__gt=newest_known, category__in=query.categories or categories)
+        .exclude(id__in=skip)
+        .order_by("-created_at", "-id")
+        .values(*ITEM_FIELDS)[:slots]
+    )
+    position = min(settings.NEW_ITEM_POSITION, len(chosen))
+    for offset, row in enumerate(items):
+        at = position + offset
+        # The score of the place it takes keeps the list's scores non-increasing.
+        score = chosen[at]["score"] if at < len(chosen) else chosen[-1]["score"]
+        chosen.insert(at, _shape(row, score, "new"))
+    return chosen
 
 
 # -- popularity -----------------------------------------------------------------------------------

@@ -214,3 +214,29 @@ def test_recomm_id_comes_back_on_a_cached_hit_and_is_stored_with_an_interaction(
     )
     assert response.status_code == 201 and response.json()["recomm_id"] == first["recomm_id"]
     assert Interaction.objects.get(pk=response.json()["id"]).recomm_id == first["recomm_id"]
+
+
+# -- new items ------------------------------------------------------------------------------------
+def test_an_item_added_after_training_gets_a_new_place_in_matching_lists(api, clusters, reader, train,
+                                                                         item_factory):
+    train()
+    buy(clusters, reader, "a1", "a2", "a3")
+    fresh_book = item_factory(item_code="a-new", category=clusters.items["a1"].category)
+    item_factory(item_code="other-new", category="garden")  # not a category the reader has shown interest in
+
+    body = listing(api, reader.pk, limit=5)
+
+    assert codes(body)[2] == "a-new" and reasons(body)[2] == "new"
+    assert "other-new" not in codes(body)
+    scores = [row["score"] for row in body["recommendations"]]
+    assert scores == sorted(scores, reverse=True)
+    assert fresh_book.pk in [row["item_id"] for row in body["recommendations"]]
+
+
+def test_no_place_is_given_when_new_item_slots_is_zero(api, clusters, reader, train, item_factory, settings):
+    settings.NEW_ITEM_SLOTS = 0
+    train()
+    buy(clusters, reader, "a1", "a2", "a3")
+    item_factory(item_code="a-new", category=clusters.items["a1"].category)
+
+    assert "new" not in reasons(listing(api, reader.pk, limit=5))
