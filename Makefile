@@ -32,6 +32,7 @@ stop-services: install
 
 run: install .env
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py bootstrap_demo --base-url http://127.0.0.1:$(PORT)
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) docker/run-all.sh

@@ -73,3 +73,14 @@ def _no_loaded_model():
 def _artifacts_in_tmp(settings, tmp_path):
     """Model artifacts written by any test go to a throwaway folder, never to the project's models/."""
     settings.MODEL_PATH = tmp_path / "models" / "recommender.joblib"
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in this process when queued (task bodies under test); errors propagate."""
+    from recengine.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

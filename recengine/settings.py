@@ -204,6 +204,10 @@ MAX_RECOMMENDATIONS_LIMIT = 100
 DEFAULT_ALGORITHM = env("DEFAULT_ALGORITHM", default="hybrid")
 # Exponential time decay of interaction weights when training (None: no decay).
 RECENCY_HALF_LIFE_DAYS = env.float("RECENCY_HALF_LIFE_DAYS", default=None)
+# How interaction values become training weights (engine.data.transform_weights): none | binary |
+# sqrt | log1p, each but "none" normalised to mean 1. Chosen on a validation slice of ml-latest-small
+# (docs/evaluation.md). The same transform (and training-time scale) weights request-time histories.
+TRAINING_WEIGHT_TRANSFORM = env("TRAINING_WEIGHT_TRANSFORM", default="log1p")
 # Artifacts are verified with an HMAC keyed by this before they are unpickled.
 MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY", default=SECRET_KEY)
 # How often (seconds) a web process checks whether another model version became active.

@@ -1,7 +1,9 @@
 """The algorithms `manage.py train --algorithm NAME` knows, with the defaults tuned offline.
 
-Defaults come from tuning on a validation slice of the ml-latest-small training part
-(docs/evaluation.md); pass ``params`` to override any of them.
+Defaults come from tuning on validation slices of the ml-latest-small training part, with the
+ratings as interaction values passed through the served weight transform (TRAINING_WEIGHT_TRANSFORM,
+log1p normalised to mean 1); ``bench/served_hybrid_movielens.py`` reproduces the choice and
+docs/evaluation.md has the figures. Pass ``params`` to override any of them.
 """
 from __future__ import annotations
 
@@ -17,32 +19,40 @@ def _popularity(**params):
 def _itemknn(**params):
     from recommendations.engine.itemknn import ItemKNN
 
-    return ItemKNN(**{"top_k": 100, **params})
+    return ItemKNN(**{"top_k": 50, **params})
 
 
 def _rp3beta(**params):
     from recommendations.engine.rp3beta import RP3beta
 
-    return RP3beta(**{"alpha": 0.5, "beta": 0.5, "top_k": 100, **params})
+    return RP3beta(**{"alpha": 0.5, "beta": 0.5, "top_k": 200, **params})
 
 
 def _ease(**params):
     from recommendations.engine.ease import EASE
 
-    return EASE(**{"lambda_": 100.0, **params})
+    return EASE(**{"lambda_": 200.0, **params})
 
 
 def _als(**params):
     from recommendations.engine.als import ALS
 
-    return ALS(**{"factors": 64, "regularization": 0.1, "alpha": 5.0, "iterations": 15, **params})
+    return ALS(**{"factors": 256, "regularization": 30.0, "alpha": 3.0, "iterations": 15, **params})
 
 
-def _hybrid(weights: dict | None = None, normalize: str = "max", components: dict | None = None):
+# The served blend (chosen on validation, docs/evaluation.md): per-user z-scored component scores.
+HYBRID_WEIGHTS = {"ease": 1.0, "als": 0.3, "itemknn": 0.3}
+HYBRID_NORMALIZE = "zscore"
+
+
+def _hybrid(weights: dict | None = None, normalize: str = HYBRID_NORMALIZE, components: dict | None = None):
     from recommendations.engine.hybrid import Hybrid
 
-    components = components or {"ease": {}, "itemknn": {}, "rp3beta": {}}
-    weights = weights or {"ease": 1.0, "itemknn": 0.3, "rp3beta": 0.3}
+    if weights is None:
+        weights = {name: HYBRID_WEIGHTS.get(name, 1.0) for name in components} if components else HYBRID_WEIGHTS
+    # Components default to the ones weighted, each with its own defaults above.
+    components = components or {name: {} for name in weights}
+    weights = dict(weights)
     built = {name: ALGORITHMS[name](**(cparams or {})) for name, cparams in components.items()}
     return Hybrid(built, weights=weights, normalize=normalize)
 

@@ -7,8 +7,10 @@ checks the options and, with ``tune=True``, picks hyper-parameters on a validati
 training part (never the test part).
 
 With ``weights="binary"`` (the default) every row is one positive of weight 1, the protocol of
-docs/evaluation.md, so figures can be set beside the reference ones; ``weights="value"`` uses
-``interaction_value`` as the training weight (what ``model_train`` fits on).
+docs/evaluation.md, so figures can be set beside the reference ones; ``weights="value"`` trains on
+``interaction_value`` passed through the served weight transform (``TRAINING_WEIGHT_TRANSFORM``,
+``engine.data.transform_weights``), exactly what ``model_train`` fits on, unless ``weight_transform``
+names another one. Relevance stays binary either way: every held-out row is one positive.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from recommendations.engine.data import WEIGHT_TRANSFORMS
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ TUNING_GRIDS: dict[str, dict[str, list]] = {
     "ease": {"lambda_": [10.0, 50.0, 100.0, 200.0, 500.0, 1000.0]},
     "itemknn": {"top_k": [50, 100, 200], "shrink": [0.0, 10.0]},
     "rp3beta": {"alpha": [0.5, 0.8, 1.0], "beta": [0.2, 0.35, 0.5]},
-    "als": {"factors": [32, 64], "regularization": [0.01, 0.1]},
+    "als": {"factors": [128, 256], "regularization": [10.0, 30.0]},
 }
 # Blend weight candidates for each hybrid component (the first component is fixed at 1.0).
 BLEND_WEIGHTS = (0.0, 0.1, 0.3, 0.5, 1.0)
@@ -55,7 +59,7 @@ class EvaluationData:
 
 
 def evaluation_options_check(*, protocol: str, k: int, algorithms: Sequence[str], weights: str = "binary",
-                             fmt: str = "csv") -> None:
+                             fmt: str = "csv", weight_transform: str | None = None) -> None:
     """Raise EvaluationError for options that cannot work, before any data is read."""
     from recommendations.algorithms import ALGORITHMS
 
@@ -67,6 +71,10 @@ def evaluation_options_check(*, protocol: str, k: int, algorithms: Sequence[str]
         raise EvaluationError(f"Unknown weights {weights!r}; choose one of {', '.join(WEIGHTS)}.")
     if fmt not in FORMATS:
         raise EvaluationError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    if weight_transform is not None and weight_transform not in WEIGHT_TRANSFORMS:
+        raise EvaluationError(
+            f"Unknown weight transform {weight_transform!r}; choose one of {', '.join(WEIGHT_TRANSFORMS)}."
+        )
     if not algorithms:
         raise EvaluationError("Name at least one algorithm.")
     unknown = [name for name in algorithms if name not in ALGORITHMS]
@@ -78,17 +86,36 @@ def evaluation_options_check(*, protocol: str, k: int, algorithms: Sequence[str]
 
 # --- Loading -------------------------------------------------------------------------------------
 
-def evaluation_data_load(*, source: str | Path | None = None, fmt: str = "csv",
-                         weights: str = "binary") -> EvaluationData:
-    """The database's interactions (``source=None``) or a CSV file / MovieLens folder's."""
+def evaluation_data_load(*, source: str | Path | None = None, fmt: str = "csv", weights: str = "binary",
+                         weight_transform: str | None = None) -> EvaluationData:
+    """The database's interactions (``source=None``) or a CSV file / MovieLens folder's.
+
+    ``weight_transform`` applies with ``weights="value"`` only; None means the served one.
+    """
     if source is None:
         from recommendations.training import training_data_load
 
-        return evaluation_data_from_training(training_data_load(), weights=weights)
-    return _file_data_load(Path(source), fmt, weights)
+        return evaluation_data_from_training(training_data_load(), weights=weights,
+                                             weight_transform=weight_transform)
+    return _file_data_load(Path(source), fmt, weights, weight_transform)
 
 
-def evaluation_data_from_training(data, *, weights: str = "binary") -> EvaluationData:
+def served_weight_transform() -> str:
+    """The transform ``model_train`` applies (settings.TRAINING_WEIGHT_TRANSFORM)."""
+    from django.conf import settings
+
+    return getattr(settings, "TRAINING_WEIGHT_TRANSFORM", "none")
+
+
+def _valued(interactions, weight_transform: str | None):
+    """Interaction values -> training weights, as model_train does (scale over all rows loaded)."""
+    from recommendations.engine.data import interactions_transform
+
+    return interactions_transform(interactions, weight_transform or served_weight_transform())[0]
+
+
+def evaluation_data_from_training(data, *, weights: str = "binary",
+                                  weight_transform: str | None = None) -> EvaluationData:
     """A ``training.TrainingData`` as evaluation data (the retrain guard passes the one it trained on).
 
     COPY returns rows in no guaranteed order, so rows are put in a canonical order (time, user,
@@ -97,8 +124,7 @@ def evaluation_data_from_training(data, *, weights: str = "binary") -> Evaluatio
     rows = data.interactions
     order = np.lexsort((rows.items, rows.users, rows.timestamps))
     interactions = rows.subset(order)
-    if weights == "binary":
-        interactions = _binary(interactions)
+    interactions = _binary(interactions) if weights == "binary" else _valued(interactions, weight_transform)
     return EvaluationData(interactions, "database", np.asarray(data.item_categories))
 
 
@@ -111,7 +137,7 @@ def _binary(interactions):
     )
 
 
-def _file_data_load(path: Path, fmt: str, weights: str) -> EvaluationData:
+def _file_data_load(path: Path, fmt: str, weights: str, weight_transform: str | None = None) -> EvaluationData:
     """Read with the importer's readers (same formats, same bad-row rules), keeping the file's row order."""
     from recommendations.engine.data import Interactions
     from recommendations.importing.errors import ImportFileError
@@ -140,6 +166,8 @@ def _file_data_load(path: Path, fmt: str, weights: str) -> EvaluationData:
     interactions = Interactions.from_arrays(
         user_index, item_index, weight, np.asarray(stamps, np.int64), n_users=len(user_ids), n_items=len(item_ids),
     )
+    if weights != "binary":
+        interactions = _valued(interactions, weight_transform)
     return EvaluationData(interactions, str(path), _file_categories(source, item_ids), tuple(bad))
 
 
@@ -157,14 +185,15 @@ def _file_categories(source, item_ids: np.ndarray) -> np.ndarray | None:
 
 def evaluation_run(*, source: str | Path | None = None, fmt: str = "csv", protocol: str = "stratified",
                    k: int = 10, algorithms: Sequence[str] | None = None, weights: str = "binary",
-                   tune: bool = False, half_life_days: float | None = None,
-                   progress: Progress | None = None) -> list[dict]:
+                   weight_transform: str | None = None, tune: bool = False,
+                   half_life_days: float | None = None, progress: Progress | None = None) -> list[dict]:
     """Load the data (database when ``source`` is None) and compare algorithms; one row per algorithm."""
     from recommendations.algorithms import ALGORITHMS
 
     algorithms = list(algorithms or ALGORITHMS)
-    evaluation_options_check(protocol=protocol, k=k, algorithms=algorithms, weights=weights, fmt=fmt)
-    data = evaluation_data_load(source=source, fmt=fmt, weights=weights)
+    evaluation_options_check(protocol=protocol, k=k, algorithms=algorithms, weights=weights, fmt=fmt,
+                             weight_transform=weight_transform)
+    data = evaluation_data_load(source=source, fmt=fmt, weights=weights, weight_transform=weight_transform)
     return algorithms_evaluate(data=data, protocol=protocol, k=k, algorithms=algorithms, tune=tune,
                                half_life_days=half_life_days, progress=progress)
 

@@ -62,8 +62,12 @@ class ComputedList:
     extra: dict = field(default_factory=dict)
 
 
-def history_load(user_id: int) -> History:
-    """One indexed query: the newest HISTORY_LIMIT interactions with their items' category and code."""
+def history_load(user_id: int, transform=None) -> History:
+    """One indexed query: the newest HISTORY_LIMIT interactions with their items' category and code.
+
+    ``transform`` turns the raw interaction values into the weights the model was trained with
+    (``Recommender.history_weights``); it is applied before the time decay, as in training.
+    """
     rows = list(
         Interaction.objects.filter(user_id=user_id)
         .order_by("-timestamp", "-id")
@@ -73,6 +77,8 @@ def history_load(user_id: int) -> History:
     )
     item_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     weights = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
+    if transform is not None:
+        weights = np.asarray(transform(weights), dtype=np.float32)
     half_life = settings.RECENCY_HALF_LIFE_DAYS
     if half_life and rows:
         now = time.time()
@@ -83,8 +89,8 @@ def history_load(user_id: int) -> History:
 
 def recommendations_compute(query: Query) -> ComputedList:
     """The list for one user and query, by the policy in this module's docstring."""
-    history = history_load(query.user_id)
     model = serving_model()
+    history = history_load(query.user_id, transform=getattr(model.model, "history_weights", None) if model else None)
     chosen: list[dict[str, Any]] = []
     source = "popularity"
     if model is not None and len(history) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED:

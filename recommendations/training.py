@@ -94,12 +94,15 @@ def signing_key() -> bytes:
 
 
 def model_train(*, algorithm: str | None = None, params: dict | None = None, activate: bool = False,
-                data: TrainingData | None = None) -> ModelVersion:
+                data: TrainingData | None = None, fingerprint: str | None = None) -> ModelVersion:
     """Train one model on every interaction, write its artifact and record a ModelVersion.
 
+    ``fingerprint`` is stored as the version's data_fingerprint instead of ``data.fingerprint()``
+    (the retrain job passes its cheap data marker, see jobs.interactions_marker).
     A failure marks the version failed (with the error) and re-raises; the active version is untouched.
     """
     from recommendations.algorithms import build_model
+    from recommendations.engine.data import interactions_transform
 
     algorithm = algorithm or settings.DEFAULT_ALGORITHM
     model = build_model(algorithm, params)  # fails fast on an unknown name or bad parameters
@@ -109,11 +112,15 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
     version = ModelVersion.objects.create(
         algorithm=algorithm, params=model.get_params(), n_users=len(data.user_ids),
         n_items=len(data.item_ids), n_interactions=len(data.interactions),
-        data_fingerprint=data.fingerprint(),
+        data_fingerprint=fingerprint or data.fingerprint(),
     )
     try:
         started = time.perf_counter()
-        X = data.interactions.to_csr(half_life_days=settings.RECENCY_HALF_LIFE_DAYS)
+        # Interaction values -> training weights (docs/evaluation.md); the model keeps the transform
+        # so that request-time histories are weighted the same way.
+        interactions, model.weight_transform = interactions_transform(
+            data.interactions, settings.TRAINING_WEIGHT_TRANSFORM)
+        X = interactions.to_csr(half_life_days=settings.RECENCY_HALF_LIFE_DAYS)
         model.fit(X, categories=data.item_categories)
         version.training_seconds = round(time.perf_counter() - started, 3)
         path = artifact_path_for(version)
@@ -138,8 +145,11 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
     """Make one ready version the active one (also used to roll back to an older version)."""
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().get(pk=version_id)
-        if version.status != ModelVersion.Status.READY or not Path(version.artifact_path).exists():
+        if version.status != ModelVersion.Status.READY:
             raise ValueError(f"Model version {version_id} is {version.status} and cannot be activated.")
+        # An empty artifact_path (removed by artifacts_cleanup) must not pass as Path("") == ".".
+        if not version.artifact_path or not Path(version.artifact_path).is_file():
+            raise ValueError(f"Model version {version_id} has no artifact file and cannot be activated.")
         ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
         version.is_active = True
         version.activated_at = timezone.now()

@@ -22,6 +22,9 @@ class Recommender:
 
     name = "base"
     positive_only = False
+    # {"method", "scale"} of engine.data.transform_weights when the model was fitted on transformed
+    # interaction values (set by training); None: history weights are used as given.
+    weight_transform: dict | None = None
 
     def __init__(self, **params):
         self.params = dict(params)
@@ -58,6 +61,15 @@ class Recommender:
     def similar_items(self, item_index: int, k: int = 10):
         """Items most similar to one item, best first, the item itself excluded."""
         raise NotImplementedError(f"{self.name} does not define item similarity")
+
+    def history_weights(self, values) -> np.ndarray:
+        """Raw interaction values of a request's history -> the weights this model was trained with."""
+        from .data import transform_weights
+
+        spec = self.weight_transform
+        if not spec:
+            return np.asarray(values, dtype=np.float32)
+        return transform_weights(values, spec["method"], spec["scale"])
 
     def get_params(self) -> dict:
         return dict(self.params)

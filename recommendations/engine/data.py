@@ -49,6 +49,11 @@ class Interactions:
             self.n_users, self.n_items,
         )
 
+    def with_weights(self, weights) -> "Interactions":
+        """The same rows with other weights (e.g. :func:`transform_weights` of these)."""
+        return Interactions(self.users, self.items, np.asarray(weights, np.float32), self.timestamps,
+                            self.n_users, self.n_items)
+
     def to_csr(self, half_life_days: float | None = None, now: float | None = None) -> sparse.csr_matrix:
         """The weighted user-item matrix; see :func:`build_csr`."""
         return build_csr(
@@ -107,3 +112,56 @@ def binarize(X: sparse.spmatrix) -> sparse.csr_matrix:
     B = sparse.csr_matrix(X, dtype=np.float32, copy=True)
     B.data[:] = 1.0
     return B
+
+
+# --- Weight transforms ---------------------------------------------------------------------------
+# Interaction values (e.g. a MovieLens rating 0.5-5, or view=1 / purchase=5) can be turned into
+# training weights in more than one way. Relevance in evaluation stays binary either way; only the
+# model's INPUT changes. After the element-wise function the weights are divided by their mean, so
+# they average 1 like binary weights do: the L2 penalty of EASE and ALS (and ALS's alpha) keep the
+# scale they were tuned for, and one lambda suits every transform.
+WEIGHT_TRANSFORMS = ("none", "binary", "sqrt", "log1p")
+
+
+def _transform_elementwise(weights: np.ndarray, method: str) -> np.ndarray:
+    if method == "binary":
+        return np.ones_like(weights)
+    if method == "sqrt":
+        return np.sqrt(weights)
+    if method == "log1p":
+        return np.log1p(weights)
+    raise ValueError(f"unknown weight transform {method!r}; use one of {', '.join(WEIGHT_TRANSFORMS)}")
+
+
+def weight_transform_scale(weights, method: str) -> float:
+    """The divisor :func:`transform_weights` uses: the mean transformed weight (1.0 for "none" or no data)."""
+    w = np.clip(np.asarray(weights, dtype=np.float64), 0.0, None)
+    if method == "none" or not len(w):
+        if method not in WEIGHT_TRANSFORMS:
+            raise ValueError(f"unknown weight transform {method!r}; use one of {', '.join(WEIGHT_TRANSFORMS)}")
+        return 1.0
+    mean = float(_transform_elementwise(w, method).mean())
+    return mean if mean > 0 else 1.0
+
+
+def transform_weights(weights, method: str = "none", scale: float | None = None) -> np.ndarray:
+    """Interaction values -> training weights (float32), normalised to mean 1.
+
+    ``none``: unchanged (no normalisation); ``binary``: all 1; ``sqrt`` / ``log1p``: the function of
+    the value, divided by ``scale``, which defaults to the mean over ``weights`` (so the result
+    averages 1). Serving passes the ``scale`` found at training time so that one request's history
+    is weighted exactly as the training rows were. Negative values are clipped to 0.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if method == "none":
+        return w.astype(np.float32)
+    w = np.clip(w, 0.0, None)
+    scale = weight_transform_scale(w, method) if scale is None else float(scale)
+    return (_transform_elementwise(w, method) / (scale if scale > 0 else 1.0)).astype(np.float32)
+
+
+def interactions_transform(data: Interactions, method: str) -> tuple[Interactions, dict]:
+    """(data with transformed weights, {"method", "scale"}): what training fits on, and what a
+    fitted model keeps (``Recommender.weight_transform``) to weight request-time histories alike."""
+    scale = weight_transform_scale(data.weights, method)
+    return data.with_weights(transform_weights(data.weights, method, scale)), {"method": method, "scale": scale}

@@ -5,6 +5,7 @@ import json
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -129,11 +130,26 @@ def test_it_evaluates_the_databases_interactions(clusters):
 
 def test_it_can_weigh_rows_by_their_value(clusters):
     binary = evaluation_data_load(weights="binary")
-    value = evaluation_data_load(weights="value")
+    raw = evaluation_data_load(weights="value", weight_transform="none")
 
     assert set(binary.interactions.weights.tolist()) == {1.0}
-    assert set(value.interactions.weights.tolist()) == {3.0}
+    assert set(raw.interactions.weights.tolist()) == {3.0}
     assert evaluate_json("--algorithms", "itemknn", "--weights", "value")[0]["n_users"] == 8
+
+
+def test_value_weights_go_through_the_served_transform_by_default(clusters, settings):
+    from recommendations.models import Interaction
+
+    Interaction.objects.filter(pk=Interaction.objects.order_by("pk").first().pk).update(interaction_value=12.0)
+    settings.TRAINING_WEIGHT_TRANSFORM = "sqrt"
+    weights = evaluation_data_load(weights="value").interactions.weights
+    # 31 rows of 3 and one of 12: sqrt -> 31 x 1.732 + 3.464, mean 1.786 -> 0.9697 and 1.9394
+    assert sorted(set(np.round(weights.astype(float), 4).tolist())) == [0.9697, 1.9394]
+    assert weights.mean() == pytest.approx(1.0)
+    settings.TRAINING_WEIGHT_TRANSFORM = "log1p"
+    assert evaluation_data_load(weights="value").interactions.weights.mean() == pytest.approx(1.0)
+    out, _ = evaluate("--algorithms", "itemknn", "--weights", "value", "--weight-transform", "sqrt")
+    assert "weights value (sqrt)" in out
 
 
 def test_the_database_rows_split_the_same_way_every_time(clusters):
@@ -152,7 +168,7 @@ def test_it_tunes_on_a_validation_slice_of_the_training_part(csv_file):
     ease, hybrid = rows
     assert ease["params"]["lambda_"] in TUNING_GRIDS["ease"]["lambda_"]
     assert 0.0 <= ease["validation_ndcg"] <= 1.0
-    assert set(hybrid["params"]["weights"]) == {"ease", "itemknn", "rp3beta"}
+    assert set(hybrid["params"]["weights"]) == {"ease", "als", "itemknn"}
     assert hybrid["params"]["components"]["ease"]["lambda_"] == ease["params"]["lambda_"]
 
 
@@ -167,6 +183,7 @@ def test_it_tunes_on_a_validation_slice_of_the_training_part(csv_file):
         (["--k", "0"], "k must be at least 1, not 0"),
         (["--format", "parquet"], "Unknown format 'parquet'"),
         (["--weights", "stars"], "Unknown weights 'stars'"),
+        (["--weights", "value", "--weight-transform", "cube"], "Unknown weight transform 'cube'"),
     ],
 )
 def test_it_refuses_bad_input(csv_file, args, message):

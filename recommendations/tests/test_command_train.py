@@ -96,3 +96,16 @@ def test_a_failed_training_is_recorded_and_leaves_the_active_version_alone(clust
     assert "LinAlgError" in failed.notes and failed.artifact_path == ""
     assert list(ModelVersion.objects.active()) == [active]
     assert sorted(p.name for p in model_dir.iterdir()) == [Path(active.artifact_path).name]
+
+
+def test_it_fits_on_the_transformed_values_and_keeps_the_transform(clusters, model_dir, settings):
+    from recommendations.engine.artifacts import load_artifact
+
+    settings.TRAINING_WEIGHT_TRANSFORM = "sqrt"
+    train("--algorithm", "itemknn")
+
+    version = ModelVersion.objects.get()
+    artifact = load_artifact(Path(version.artifact_path), key=settings.MODEL_SIGNING_KEY.encode())
+    # every clusters() interaction has the value 3: sqrt(3) is the mean, so each weight becomes 1
+    assert artifact.model.weight_transform == {"method": "sqrt", "scale": pytest.approx(3 ** 0.5)}
+    assert artifact.model.history_weights([3.0, 12.0]).tolist() == pytest.approx([1.0, 2.0])

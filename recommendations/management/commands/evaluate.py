@@ -6,8 +6,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.evaluating import (
-    FORMATS, PROTOCOLS, WEIGHTS, EvaluationError, algorithms_evaluate, evaluation_data_load,
-    evaluation_options_check,
+    FORMATS, PROTOCOLS, WEIGHT_TRANSFORMS, WEIGHTS, EvaluationError, algorithms_evaluate, evaluation_data_load,
+    evaluation_options_check, served_weight_transform,
 )
 
 MAX_BAD_ROWS_PRINTED = 20
@@ -22,7 +22,10 @@ Data: the database's interactions (default), or --input with a CSV file (user_id
 interaction_type[,interaction_value][,timestamp]) or, with --format movielens, a MovieLens folder
 (ratings.csv + movies.csv, or ml-100k u.data). --split stratified is the reference 75/25 per-user
 protocol; --weights binary (default) makes every row one positive, as the reference figures assume.
---tune picks hyper-parameters on a validation slice of the training part, never the test part."""
+--weights value trains on interaction_value passed through the served weight transform
+(TRAINING_WEIGHT_TRANSFORM, e.g. sqrt of the value normalised to mean 1), so the figure is the served
+pipeline's; --weight-transform none|binary|sqrt|log1p evaluates another transform. Relevance stays
+binary either way (every held-out row is one positive). --tune picks hyper-parameters on a validation slice of the training part, never the test part."""
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -33,18 +36,24 @@ protocol; --weights binary (default) makes every row one positive, as the refere
         parser.add_argument("--k", type=int, default=10, help="list length scored (default 10)")
         parser.add_argument("--algorithms", default=None, help="comma-separated names (default: all)")
         parser.add_argument("--weights", default="binary", help=f"training weights: {' | '.join(WEIGHTS)}")
+        parser.add_argument(
+            "--weight-transform", default=None,
+            help=f"with --weights value: {' | '.join(WEIGHT_TRANSFORMS)} (default: TRAINING_WEIGHT_TRANSFORM)",
+        )
         parser.add_argument("--half-life-days", type=float, default=None, help="time decay of training weights")
         parser.add_argument("--tune", action="store_true", help="tune hyper-parameters on a validation slice")
         parser.add_argument("--json", dest="as_json", action="store_true", help="print the result rows as JSON")
 
-    def handle(self, *args, input_path, fmt, split, k, algorithms, weights, half_life_days, tune, as_json, **options):
+    def handle(self, *args, input_path, fmt, split, k, algorithms, weights, weight_transform, half_life_days, tune,
+               as_json, **options):
         from recommendations.algorithms import ALGORITHMS
 
         names = _names(algorithms) if algorithms is not None else list(ALGORITHMS)
         progress = None if as_json else self.stderr.write
         try:
-            evaluation_options_check(protocol=split, k=k, algorithms=names, weights=weights, fmt=fmt)
-            data = evaluation_data_load(source=input_path, fmt=fmt, weights=weights)
+            evaluation_options_check(protocol=split, k=k, algorithms=names, weights=weights, fmt=fmt,
+                                     weight_transform=weight_transform)
+            data = evaluation_data_load(source=input_path, fmt=fmt, weights=weights, weight_transform=weight_transform)
             self._report_bad_rows(data.bad_rows)
             rows = algorithms_evaluate(data=data, protocol=split, k=k, algorithms=names, tune=tune,
                                        half_life_days=half_life_days, progress=progress)
@@ -53,6 +62,8 @@ protocol; --weights binary (default) makes every row one positive, as the refere
         if as_json:
             self.stdout.write(_dumps(rows))
             return
+        if weights != "binary":
+            weights = f"{weights} ({weight_transform or served_weight_transform()})"
         self.stdout.write(_summary(data, rows, weights, tune))
         from recommendations.engine.evaluation import format_table
 
