@@ -1,9 +1,9 @@
 """``manage.py retrain [--force] [--algorithm NAME] [--params JSON]``: the nightly retrain, run here."""
 from __future__ import annotations
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
+
+from recommendations.management.params import params_from_json
 
 
 class Command(BaseCommand):
@@ -25,22 +25,10 @@ worse by more than RETRAIN_GUARD_TOLERANCE nDCG@10. A rejected version keeps the
         from recommendations.jobs import model_retrain
 
         try:
-            outcome = model_retrain(algorithm=algorithm, params=_params(params), force=force)
+            outcome = model_retrain(algorithm=algorithm, params=params_from_json(params), force=force)
         except Exception as exc:  # model_train has marked the version failed; the active one is untouched
             detail = str(exc) if type(exc) is ValueError else f"{type(exc).__name__}: {exc}"
             raise CommandError(f"Retrain failed: {detail}") from exc
         self.stdout.write(str(outcome))
         if outcome.version_id is not None and outcome.status != "skipped":
             self.stdout.write(f"model version: {outcome.version_id}")
-
-
-def _params(text: str | None) -> dict | None:
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CommandError(f"--params is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise CommandError("--params must be a JSON object")
-    return value

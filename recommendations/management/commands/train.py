@@ -6,6 +6,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.management.params import params_from_json
+
 from recommendations.models import ModelVersion
 
 
@@ -26,25 +28,13 @@ active version as it was."""
     def handle(self, *args, algorithm, params, activate, **options):
         from recommendations.training import model_train
 
-        params = _params(params)
+        params = params_from_json(params)
         newest_before = ModelVersion.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:
             version = model_train(algorithm=algorithm, params=params, activate=activate)
         except Exception as exc:  # the message is the report; --traceback shows the rest
             raise CommandError(_failure(exc, algorithm, newest_before)) from exc
         self.stdout.write(_summary(version))
-
-
-def _params(text: str | None) -> dict | None:
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CommandError(f"--params is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise CommandError(f"--params must be a JSON object such as '{{\"lambda_\": 200}}', not {text!r}")
-    return value
 
 
 def _failure(exc: Exception, algorithm: str | None, newest_before: int) -> str:
