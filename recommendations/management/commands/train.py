@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.management.params import params_from_json
-
 from recommendations.models import ModelVersion
 
 
