@@ -24,6 +24,23 @@ BAD_CSV = FIXTURES / "interactions_bad.csv"
 pytestmark = pytest.mark.django_db
 
 
+def movielens_copy(name: str):
+    """A MovieLens-layout folder built from our invented fixture files.
+
+    The files are tracked as ``*.fixture`` so that no file in the repository carries a MovieLens
+    file name (the real datasets stay outside the repository, licence).
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="movielens-")) / name
+    folder.mkdir()
+    for source in (FIXTURES / name).glob("*.fixture"):
+        shutil.copy(source, folder / source.name.removesuffix(".fixture"))
+    return folder
+
+
 def run(*args) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("import_interactions", *map(str, args), "--no-progress", stdout=out, stderr=err)
@@ -276,7 +293,7 @@ def test_a_movielens_ratings_file_with_another_header_is_an_error(tmp_path):
 # --- MovieLens -------------------------------------------------------------------------------------
 
 def test_it_imports_the_ml_100k_layout():
-    out, _ = run(FIXTURES / "ml-100k-tiny", "--format", "movielens")
+    out, _ = run(movielens_copy("ml-100k-tiny"), "--format", "movielens")
 
     robot = Item.objects.get(id=10)
     assert (robot.item_code, robot.name, robot.category) == ("ml-10", "Robot Garden (1995)", "adventure")
@@ -291,7 +308,7 @@ def test_it_imports_the_ml_100k_layout():
 
 
 def test_ratings_of_four_stars_or_more_are_likes_and_the_rest_views():
-    interactions_import(path=FIXTURES / "ml-100k-tiny", fmt="movielens")
+    interactions_import(path=movielens_copy("ml-100k-tiny"), fmt="movielens")
 
     assert sorted(Interaction.objects.values_list("user_id", "item_id", "interaction_type", "interaction_value")) == [
         (1, 10, "like", 5.0), (1, 20, "view", 3.5), (2, 10, "like", 4.0), (2, 30, "view", 2.0), (3, 20, "view", 1.0),
@@ -299,7 +316,7 @@ def test_ratings_of_four_stars_or_more_are_likes_and_the_rest_views():
 
 
 def test_it_imports_the_ml_latest_layout():
-    result = interactions_import(path=FIXTURES / "ml-latest-tiny", fmt="movielens")
+    result = interactions_import(path=movielens_copy("ml-latest-tiny"), fmt="movielens")
 
     assert (result.kind, result.rows_read, result.item_rows_read) == ("ml-latest", 5, 3)
     assert (result.users_created, result.items_created, result.interactions_created) == (2, 4, 5)
@@ -313,9 +330,9 @@ def test_it_imports_the_ml_latest_layout():
 
 
 def test_a_second_movielens_run_adds_nothing():
-    interactions_import(path=FIXTURES / "ml-latest-tiny", fmt="movielens")
+    interactions_import(path=movielens_copy("ml-latest-tiny"), fmt="movielens")
 
-    again = interactions_import(path=FIXTURES / "ml-latest-tiny", fmt="movielens")
+    again = interactions_import(path=movielens_copy("ml-latest-tiny"), fmt="movielens")
 
     assert (again.interactions_created, again.users_created, again.items_created) == (0, 0, 0)
     assert Interaction.objects.count() == 5
