@@ -219,6 +219,9 @@ CATEGORY_BOOST = env.float("CATEGORY_BOOST", default=2.0)
 # Places in a personalized list given to items nobody has interacted with yet (reason "new").
 NEW_ITEM_SLOTS = env.int("NEW_ITEM_SLOTS", default=1)
 NEW_ITEM_POSITION = env.int("NEW_ITEM_POSITION", default=2)  # 0-based: the third place
+# Seconds a web process reuses its snapshot of new-item candidates (recommendations/content_serving.py)
+# before reading them again; a deactivated or deleted item (catalog epoch) refreshes it at once.
+NEW_ITEMS_REFRESH_SECONDS = env.float("NEW_ITEMS_REFRESH_SECONDS", default=60.0)
 # "view=1.0,click=2.0,..." in the environment; the keys are the accepted interaction types.
 INTERACTION_WEIGHTS = {
     name: float(weight)

@@ -7,7 +7,7 @@ error is logged and treated as a miss, and the request carries on without the ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -37,22 +37,31 @@ def recommendations_lookup(*, user_id: int) -> tuple[dict[str, Any] | None, int]
     An entry made before an item was deactivated or deleted (an older catalog epoch) is a miss, so
     no cached list shows an item that can no longer be recommended. Redis errors read as a miss.
     """
+    entries, epoch = recommendations_lookup_many(user_ids=[user_id])
+    return entries.get(user_id), epoch
+
+
+def recommendations_lookup_many(*, user_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], int]:
+    """({user id: entry} for the users with a usable entry, the catalog epoch now), one MGET."""
+    user_ids = list(user_ids)
     try:
-        raw, epoch = _redis().mget([user_key(user_id), CATALOG_EPOCH_KEY])
+        *raws, epoch = _redis().mget([*(user_key(user_id) for user_id in user_ids), CATALOG_EPOCH_KEY])
     except RedisError as exc:
-        logger.warning("recommendation cache read failed for user %s: %s", user_id, exc)
-        return None, 0
+        logger.warning("recommendation cache read failed for %d user(s): %s", len(user_ids), exc)
+        return {}, 0
     epoch = int(epoch or 0)
-    if raw is None:
-        return None, epoch
-    try:
-        entry = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        logger.warning("unreadable recommendation cache entry for user %s; ignoring it", user_id)
-        return None, epoch
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION or entry.get("epoch") != epoch:
-        return None, epoch
-    return entry, epoch
+    entries = {}
+    for user_id, raw in zip(user_ids, raws):
+        if raw is None:
+            continue
+        try:
+            entry = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            logger.warning("unreadable recommendation cache entry for user %s; ignoring it", user_id)
+            continue
+        if isinstance(entry, dict) and entry.get("format") == FORMAT_VERSION and entry.get("epoch") == epoch:
+            entries[user_id] = entry
+    return entries, epoch
 
 
 def recommendations_get(*, user_id: int) -> dict[str, Any] | None:
@@ -73,17 +82,24 @@ def recommendations_set(*, user_id: int, entry: dict[str, Any], epoch: int | Non
 
     ``epoch`` is the catalog epoch read before the list was computed (see recommendations_lookup).
     """
-    try:
-        if epoch is None:
-            epoch = int(_redis().get(CATALOG_EPOCH_KEY) or 0)
-    except RedisError as exc:
-        logger.warning("recommendation cache write failed for user %s: %s", user_id, exc)
+    recommendations_set_many(entries={user_id: entry}, epoch=epoch)
+
+
+def recommendations_set_many(*, entries: dict[int, dict[str, Any]], epoch: int | None = None) -> None:
+    """Store several users' entries in one pipelined round trip (see recommendations_set)."""
+    if not entries:
         return
-    value = orjson.dumps({**entry, "format": FORMAT_VERSION, "epoch": epoch})
     try:
-        _redis().set(user_key(user_id), value, ex=settings.REDIS_TTL)
+        redis = _redis()
+        if epoch is None:
+            epoch = int(redis.get(CATALOG_EPOCH_KEY) or 0)
+        pipe = redis.pipeline(transaction=False)
+        for user_id, entry in entries.items():
+            pipe.set(user_key(user_id), orjson.dumps({**entry, "format": FORMAT_VERSION, "epoch": epoch}),
+                     ex=settings.REDIS_TTL)
+        pipe.execute()
     except RedisError as exc:
-        logger.warning("recommendation cache write failed for user %s: %s", user_id, exc)
+        logger.warning("recommendation cache write failed for %d user(s): %s", len(entries), exc)
 
 
 def recommendations_drop(*, user_ids: Iterable[int]) -> None:

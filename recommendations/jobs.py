@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RETRAIN_LOCK = "recommendations.retrain"
 PRECOMPUTE_LOCK = "recommendations.precompute_recently_active"
+# Users computed together inside a chunk (services.recommendations_for_users).
+PRECOMPUTE_BATCH_USERS = 200
 CLEANUP_LOCK = "recommendations.artifacts_cleanup"
 # data_fingerprint of versions trained by model_retrain starts with this (see LogMarker).
 MARKER_PREFIX = "log:"
@@ -177,18 +179,17 @@ class PrecomputeOutcome:
 def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
     """Compute and cache the plain list of each of these users that exists; returns how many.
 
-    ``services.recommendations_for_user`` does the cache write (key ``user_rec:{id}``); a list
+    ``services.recommendations_for_users`` does the cache writes (keys ``user_rec:{id}``); a list
     already cached for the serving model version is left as it is, so running twice costs little.
     """
     from accounts.models import User
-    from recommendations.services import recommendations_for_user
+    from recommendations.services import recommendations_for_users
 
-    existing = User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True)
-    computed = 0
-    for user_id in existing:
-        recommendations_for_user(user_id=user_id, limit=settings.TOP_N_RECOMMENDATIONS)
-        computed += 1
-    return computed
+    existing = list(User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(existing), PRECOMPUTE_BATCH_USERS):
+        recommendations_for_users(user_ids=existing[start:start + PRECOMPUTE_BATCH_USERS],
+                                  limit=settings.TOP_N_RECOMMENDATIONS)
+    return len(existing)
 
 
 def recently_active_user_ids(*, since: datetime, chunk_size: int) -> Iterator[list[int]]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, F, FloatField, Value, When
 
 from catalog.models import Item
@@ -62,65 +63,119 @@ class ComputedList:
     extra: dict = field(default_factory=dict)
 
 
-def history_load(user_id: int, transform=None) -> History:
-    """One indexed query: the newest HISTORY_LIMIT interactions with their items' category and code.
+def histories_load(user_ids: Sequence[int], transform=None) -> dict[int, History]:
+    """Each user's newest HISTORY_LIMIT interactions with their items' category and code, one query.
 
-    ``transform`` turns the raw interaction values into the weights the model was trained with
-    (``Recommender.history_weights``); it is applied before the time decay, as in training.
+    A LATERAL join walks the (user, -timestamp) index once per user with a LIMIT, so a heavy user
+    costs no more than HISTORY_LIMIT rows, for one user or a thousand. ``transform`` turns the raw
+    interaction values into the weights the model was trained with (``Recommender.history_weights``);
+    it is applied before the time decay, as in training.
     """
-    rows = list(
-        Interaction.objects.filter(user_id=user_id)
-        .order_by("-timestamp", "-id")
-        .values_list("item_id", "interaction_value", "timestamp", "item__category", "item__item_code")[
-            : settings.HISTORY_LIMIT
-        ]
-    )
-    item_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    weights = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
+    ids = sorted({int(u) for u in user_ids})
+    rows_by_user: dict[int, list[tuple]] = {user_id: [] for user_id in ids}
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(HISTORIES_SQL, [ids, settings.HISTORY_LIMIT])
+            for row in cursor.fetchall():
+                rows_by_user[row[0]].append(row)
+    now = time.time()
+    return {user_id: _history(rows, transform, now) for user_id, rows in rows_by_user.items()}
+
+
+HISTORIES_SQL = f"""
+SELECT u.user_id, h.item_id, h.interaction_value, EXTRACT(EPOCH FROM h.timestamp)::float8,
+       c.category, c.item_code
+FROM unnest(%s::bigint[]) AS u(user_id)
+CROSS JOIN LATERAL (
+    SELECT i.item_id, i.interaction_value, i.timestamp, i.id
+    FROM {Interaction._meta.db_table} i
+    WHERE i.user_id = u.user_id
+    ORDER BY i.timestamp DESC, i.id DESC
+    LIMIT %s
+) h
+JOIN {Item._meta.db_table} c ON c.id = h.item_id
+ORDER BY u.user_id, h.timestamp DESC, h.id DESC
+"""
+
+
+def _history(rows: list[tuple], transform, now: float) -> History:
+    item_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    weights = np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows))
     if transform is not None:
         weights = np.asarray(transform(weights), dtype=np.float32)
     half_life = settings.RECENCY_HALF_LIFE_DAYS
     if half_life and rows:
-        now = time.time()
-        ages = np.fromiter((max(now - r[2].timestamp(), 0.0) for r in rows), dtype=np.float64, count=len(rows))
+        ages = np.maximum(now - np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows)), 0.0)
         weights = (weights * np.exp2(-ages / SECONDS_PER_DAY / half_life)).astype(np.float32)
-    return History(item_ids, weights, [r[3] for r in rows if r[3]], {r[0]: r[4] for r in rows})
+    return History(item_ids, weights, [r[4] for r in rows if r[4]], {r[1]: r[5] for r in rows})
+
+
+def history_load(user_id: int, transform=None) -> History:
+    """One user's history (see histories_load)."""
+    return histories_load([user_id], transform)[user_id]
 
 
 def recommendations_compute(query: Query) -> ComputedList:
     """The list for one user and query, by the policy in this module's docstring."""
+    return recommendations_compute_many([query])[0]
+
+
+def recommendations_compute_many(queries: Sequence[Query]) -> list[ComputedList]:
+    """The lists for many queries at once, each exactly as ``recommendations_compute`` makes it.
+
+    Shared work is done once: one query for every history, one for the item fields of every
+    candidate; the model still scores one history at a time, as for a single request.
+    """
     model = serving_model()
-    history = history_load(query.user_id, transform=getattr(model.model, "history_weights", None) if model else None)
-    chosen: list[dict[str, Any]] = []
-    source = "popularity"
-    if model is not None and len(history) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED:
-        chosen = _personalized(model, history, query)
-        source = model.algorithm
-        chosen = _with_new_items(model, history, query, chosen)
-    if len(chosen) < query.limit:
-        chosen += _popular(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen)
-    if not chosen and not query.include_seen:
-        # Everything allowed has been seen: better to offer it again than to show nothing.
-        chosen = _popular(History(np.empty(0, np.int64), np.empty(0, np.float32), [], {}), query, taken=[],
-                          biased=False)
-    return ComputedList(chosen[: query.limit], model.version_id if model else None, source)
+    transform = getattr(model.model, "history_weights", None) if model else None
+    histories = histories_load([q.user_id for q in queries], transform)
+    personal = {
+        position: _personalized_candidates(model, histories[q.user_id], q)
+        for position, q in enumerate(queries)
+        if model is not None and len(histories[q.user_id]) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED
+    }
+    wanted = np.unique(np.concatenate([ids for ids, _, _ in personal.values()] or [np.empty(0, np.int64)]))
+    rows = _item_rows(wanted)
+    pool = PopularPool()
+    out = []
+    for position, query in enumerate(queries):
+        history = histories[query.user_id]
+        chosen: list[dict[str, Any]] = []
+        source = "popularity"
+        if position in personal:
+            chosen = _personalized_rows(*personal[position], rows, query)
+            source = model.algorithm
+            chosen = _with_new_items(model, history, query, chosen)
+        if len(chosen) < query.limit:
+            chosen += _popular(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen, pool=pool)
+        if not chosen and not query.include_seen:
+            # Everything allowed has been seen: better to offer it again than to show nothing.
+            chosen = _popular(History(np.empty(0, np.int64), np.empty(0, np.float32), [], {}), query, taken=[],
+                              biased=False, pool=pool)
+        out.append(ComputedList(chosen[: query.limit], model.version_id if model else None, source))
+    return out
 
 
 # -- personalized ---------------------------------------------------------------------------------
-def _personalized(model: ServingModel, history: History, query: Query) -> list[dict[str, Any]]:
+def _personalized_candidates(model: ServingModel, history: History, query: Query):
+    """(item ids, scores, reasons) the model ranks for this history, before the catalog check."""
     indexes, weights = model.index_weights(history.item_ids, history.weights)
     exclude = model.indexes_of(query.exclude)
     want = query.limit + OVERFETCH
     candidates, scores = model.model.recommend(
         indexes, weights, k=want, exclude=exclude, exclude_seen=not query.include_seen
     )
-    candidate_ids = model.item_ids[candidates]
-    rows = _item_rows(candidate_ids, query.categories)
-    explanations = _explain(model, indexes, weights, candidates, history)
+    return model.item_ids[candidates], scores, _explain(model, indexes, weights, candidates, history)
+
+
+def _personalized_rows(candidate_ids, scores, explanations, rows: dict[int, dict[str, Any]],
+                       query: Query) -> list[dict[str, Any]]:
+    """The candidates still active (and in the asked categories), shaped for the response."""
+    wanted = set(query.categories)
     out = []
     for item_id, score, why in zip(candidate_ids.tolist(), scores.tolist(), explanations):
         row = rows.get(item_id)
-        if row is not None:
+        if row is not None and (not wanted or row["category"] in wanted):
             out.append(_shape(row, score, why))
     return out
 
@@ -158,25 +213,39 @@ def _with_new_items(model: ServingModel, history: History, query: Query, chosen:
 
     A collaborative model cannot rank an item without interactions, so without this a new item
     would never be shown and never collect any. Candidates: active items added after the model was
-    trained (ids above the newest it knows), in the categories of the user's history, newest first.
+    trained (ids above the newest it knows) or that had no interaction when it was trained, ranked
+    by the content similarity (TF-IDF of name, category and tags) of each to the user's history;
+    only positive similarity counts. They come from the process's snapshot of new items
+    (recommendations/content_serving.py): no query. A model without a content index (an older
+    artifact) falls back to the category rule: items added after training in the categories of the
+    history, newest first, one query.
     """
+    from recommendations.content_serving import new_items_ranked
+
     slots = settings.NEW_ITEM_SLOTS
-    categories = list(dict.fromkeys(history.categories))[:10]
-    if not slots or not categories or not chosen:
+    if not slots or not chosen:
         return chosen
     skip = {r["item_id"] for r in chosen} | set(query.exclude)
     if not query.include_seen:
         skip |= set(history.item_ids.tolist())
-    newest_known = int(model.item_ids[-1]) if model.n_items else 0
-    items = (
-        Item.objects.active()
-        .filter(id__gt=newest_known, category__in=query.categories or categories)
-        .exclude(id__in=skip)
-        .order_by("-created_at", "-id")
-        .values(*ITEM_FIELDS)[:slots]
-    )
+    ranked = new_items_ranked(model, history.item_ids, history.weights, limit=slots,
+                              categories=query.categories, skip=skip)
+    if ranked is not None:
+        rows = [row for row, _ in ranked]
+    else:
+        categories = list(dict.fromkeys(history.categories))[:10]
+        if not categories:
+            return chosen
+        newest_known = int(model.item_ids[-1]) if model.n_items else 0
+        rows = (
+            Item.objects.active()
+            .filter(id__gt=newest_known, category__in=query.categories or categories)
+            .exclude(id__in=skip)
+            .order_by("-created_at", "-id")
+            .values(*ITEM_FIELDS)[:slots]
+        )
     position = min(settings.NEW_ITEM_POSITION, len(chosen))
-    for offset, row in enumerate(items):
+    for offset, row in enumerate(rows):
         at = position + offset
         # The score of the place it takes keeps the list's scores non-increasing.
         score = chosen[at]["score"] if at < len(chosen) else chosen[-1]["score"]
@@ -185,23 +254,53 @@ def _with_new_items(model: ServingModel, history: History, query: Query, chosen:
 
 
 # -- popularity -----------------------------------------------------------------------------------
-def _popular(history: History, query: Query, *, taken: Sequence[int], biased: bool) -> list[dict[str, Any]]:
+def _popular(history: History, query: Query, *, taken: Sequence[int], biased: bool,
+             pool: PopularPool | None = None) -> list[dict[str, Any]]:
     """Popular active items not seen/excluded/taken; with ``biased``, favourite categories first-ish."""
     skip = set(taken) | set(query.exclude)
     if not query.include_seen:
         skip |= set(history.item_ids.tolist())
+    want = query.limit - len(taken)
+    favourites = _favourite_categories(history, query.user_id) if biased else []
+    if not favourites:
+        rows = (pool or PopularPool()).top(query.categories, skip, want)
+        return [_shape(row, row["popularity_score"], "popular") for row in rows]
     items = Item.objects.active().exclude(id__in=skip) if skip else Item.objects.active()
     if query.categories:
         items = items.filter(category__in=query.categories)
-    favourites = _favourite_categories(history, query.user_id) if biased else []
-    if favourites:
-        boost = Case(When(category__in=favourites, then=Value(settings.CATEGORY_BOOST)), default=Value(1.0),
-                     output_field=FloatField())
-        items = items.annotate(rank_score=F("popularity_score") * boost)
-    else:
-        items = items.annotate(rank_score=F("popularity_score"))
-    rows = items.order_by("-rank_score", "id").values(*ITEM_FIELDS, "rank_score")[: query.limit - len(taken)]
+    boost = Case(When(category__in=favourites, then=Value(settings.CATEGORY_BOOST)), default=Value(1.0),
+                 output_field=FloatField())
+    items = items.annotate(rank_score=F("popularity_score") * boost)
+    rows = items.order_by("-rank_score", "id").values(*ITEM_FIELDS, "rank_score")[:want]
     return [_shape(row, row["popularity_score"], "popular") for row in rows]
+
+
+class PopularPool:
+    """Active items by popularity (ties by id), read once per category filter and shared by a batch.
+
+    ``top`` filters the pool in Python and reads a longer one only when the skipped items leave
+    too few, so the answer is the same as one ``ORDER BY popularity_score DESC, id LIMIT`` per user.
+    """
+
+    def __init__(self):
+        self._rows: dict[tuple[str, ...], tuple[list[dict[str, Any]], bool]] = {}
+
+    def top(self, categories: Sequence[str], skip: set[int], n: int) -> list[dict[str, Any]]:
+        if n <= 0:
+            return []
+        key = tuple(sorted(set(categories)))
+        rows, complete = self._rows.get(key, ([], False))
+        while True:
+            picked = [row for row in rows if row["id"] not in skip][:n]
+            if len(picked) == n or complete:
+                return picked
+            size = max(2 * len(rows), n + len(skip), 200)
+            items = Item.objects.active()
+            if key:
+                items = items.filter(category__in=key)
+            rows = list(items.order_by("-popularity_score", "id").values(*ITEM_FIELDS)[:size])
+            complete = len(rows) < size
+            self._rows[key] = (rows, complete)
 
 
 def _favourite_categories(history: History, user_id: int) -> list[str]:
@@ -214,11 +313,11 @@ def _favourite_categories(history: History, user_id: int) -> list[str]:
 
 
 # -- shared ---------------------------------------------------------------------------------------
-def _item_rows(item_ids: np.ndarray, categories: Sequence[str]) -> dict[int, dict[str, Any]]:
-    items = Item.objects.active().filter(id__in=item_ids.tolist())
-    if categories:
-        items = items.filter(category__in=categories)
-    return {row["id"]: row for row in items.values(*ITEM_FIELDS)}
+def _item_rows(item_ids: np.ndarray) -> dict[int, dict[str, Any]]:
+    """The response fields of these items that are still active, in one query."""
+    if not len(item_ids):
+        return {}
+    return {row["id"]: row for row in Item.objects.active().filter(id__in=item_ids.tolist()).values(*ITEM_FIELDS)}
 
 
 def _shape(row: dict[str, Any], score: float, reason: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from recommendations import cache
 from recommendations.models import Interaction, default_weight
-from recommendations.policy import Query, recommendations_compute
+from recommendations.policy import Query, recommendations_compute, recommendations_compute_many
 from recommendations.selectors import stored_event_ids
 from recommendations.serving import serving_model
 
@@ -190,30 +190,51 @@ def recommendations_for_user(
     for (MAX_RECOMMENDATIONS_LIMIT), so one entry answers every later limit. A filtered request
     is answered from that entry when the filters leave enough items, else computed afresh.
     """
+    if not (categories or exclude or include_seen):
+        return recommendations_for_users(user_ids=[user_id], limit=limit)[0]
     now = timezone.now()
     current = serving_model()
     current_version = current.version_id if current else None
-    filtered = bool(categories or exclude or include_seen)
-    entry, epoch = cache.recommendations_lookup(user_id=user_id)
+    entry, _ = cache.recommendations_lookup(user_id=user_id)
     if entry is not None and _answers(entry, limit, current_version) and not include_seen:
         rows = _filter_rows(entry["recommendations"], categories, exclude)
         if len(rows) >= limit or len(entry["recommendations"]) < entry["limit"]:
             return Recommendations(user_id, rows[:limit], True, now, entry["model_version"], entry["recomm_id"])
-    computed_for = limit if filtered else max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
-    computed = recommendations_compute(
-        Query(user_id, computed_for, tuple(categories), tuple(exclude), include_seen)
-    )
-    recomm_id = uuid.uuid4().hex
-    if not filtered:
-        cache.recommendations_set(
-            user_id=user_id,
-            entry={
-                "model_version": computed.model_version, "source": computed.source, "limit": computed_for,
-                "recomm_id": recomm_id, "recommendations": computed.recommendations,
-            },
-            epoch=epoch,
-        )
-    return Recommendations(user_id, computed.recommendations[:limit], False, now, computed.model_version, recomm_id)
+    computed = recommendations_compute(Query(user_id, limit, tuple(categories), tuple(exclude), include_seen))
+    return Recommendations(user_id, computed.recommendations, False, now, computed.model_version, uuid.uuid4().hex)
+
+
+def recommendations_for_users(*, user_ids: Sequence[int], limit: int) -> list[Recommendations]:
+    """The plain (unfiltered) lists of these users, in order, as ``recommendations_for_user`` serves them.
+
+    One MGET reads every cached entry; the misses are computed together
+    (``policy.recommendations_compute_many``) for MAX_RECOMMENDATIONS_LIMIT items each and stored
+    in one pipelined write. Precompute and export use this, so they store and write exactly what
+    the API would answer.
+    """
+    now = timezone.now()
+    current = serving_model()
+    current_version = current.version_id if current else None
+    entries, epoch = cache.recommendations_lookup_many(user_ids=user_ids)
+    answered: dict[int, Recommendations] = {}
+    for user_id, entry in entries.items():
+        if _answers(entry, limit, current_version):
+            answered[user_id] = Recommendations(user_id, entry["recommendations"][:limit], True, now,
+                                                entry["model_version"], entry["recomm_id"])
+    misses = list(dict.fromkeys(user_id for user_id in user_ids if user_id not in answered))
+    computed_for = max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
+    computed = recommendations_compute_many([Query(user_id, computed_for) for user_id in misses])
+    fresh = {}
+    for user_id, result in zip(misses, computed):
+        recomm_id = uuid.uuid4().hex
+        fresh[user_id] = {
+            "model_version": result.model_version, "source": result.source, "limit": computed_for,
+            "recomm_id": recomm_id, "recommendations": result.recommendations,
+        }
+        answered[user_id] = Recommendations(user_id, result.recommendations[:limit], False, now,
+                                            result.model_version, recomm_id)
+    cache.recommendations_set_many(entries=fresh, epoch=epoch)
+    return [answered[user_id] for user_id in user_ids]
 
 
 def _filter_rows(rows: list[dict[str, Any]], categories: Sequence[str], exclude: Sequence[int]) -> list:

@@ -34,10 +34,18 @@ class ServingModel:
     model: object
     item_ids: np.ndarray  # sorted ascending: index -> item id
     item_codes: dict = field(default_factory=dict)
+    # The per-process snapshot of new-item candidates (recommendations/content_serving.py): it lives
+    # and dies with this loaded model.
+    new_items: object = field(default=None, repr=False, compare=False)
 
     @property
     def n_items(self) -> int:
         return len(self.item_ids)
+
+    @property
+    def content_index(self):
+        """The model's TF-IDF content index (engine.content.ContentTFIDF), None for older artifacts."""
+        return getattr(self.model, "content_index", None)
 
     def indexes_of(self, item_ids) -> np.ndarray:
         """Indexes of the given item ids that the model knows (unknown ids are dropped)."""
@@ -109,7 +117,21 @@ def load_version(version_id: int) -> ServingModel | None:
     if artifact is None:
         log.warning("model version %s: artifact %s unusable; serving popularity", version_id, version.artifact_path)
         return None
-    return ServingModel(version.pk, version.algorithm, artifact.model, np.asarray(artifact.item_ids, np.int64))
+    serving = ServingModel(version.pk, version.algorithm, artifact.model, np.asarray(artifact.item_ids, np.int64))
+    _new_items_warm(serving)
+    return serving
+
+
+def _new_items_warm(serving: ServingModel) -> None:
+    """Read the new-item snapshot with the model, so the first request does not pay for it."""
+    if serving.content_index is None:
+        return
+    from recommendations.content_serving import new_items_snapshot
+
+    try:
+        new_items_snapshot(serving)
+    except Exception as exc:  # noqa: BLE001 - the first request that needs it will try again
+        log.warning("model version %s: new items not read at load: %s", serving.version_id, exc)
 
 
 def serving_model() -> ServingModel | None:

@@ -1,11 +1,16 @@
 """Item-centred lists: the items most like one item, and the most popular items.
 
-Items similar to an item come from three sources, each filling the places the one before left:
+Items similar to an item come from these sources, each filling the places the one before left:
 
 1. the active model's item similarity (reason ``similar``): its own ``similar_items`` when it has
    one, else (a hybrid) that of its first component with a neighbours matrix, else of any component;
-2. content (reason ``content``): active items of the same category sharing the most tags with it,
-   then the more popular first, in one query (``&&`` on the GIN-indexed tags, intersection size);
+2. content (reason ``content``):
+   - when the model has nothing for the item (added after training, never interacted with, or a
+     model without item similarity) and its artifact carries a content index: the items whose TF-IDF
+     vector (name, category, tags) is closest to this item's, among the items the model knows and
+     the process's new-item snapshot (recommendations/content_serving.py), ties by popularity;
+   - otherwise: active items of the same category sharing the most tags with it, then the more
+     popular first, in one query (``&&`` on the GIN-indexed tags, intersection size);
 3. popularity (reason ``popular``): the most popular active items of the same category.
 
 Inactive items are never returned; the item itself never is either.
@@ -21,6 +26,7 @@ from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Item
+from recommendations.content_serving import content_neighbours
 from recommendations.policy import ITEM_FIELDS, OVERFETCH
 from recommendations.policy import _shape as item_entry
 from recommendations.serving import ServingModel, serving_model
@@ -38,16 +44,22 @@ class SimilarItems:
 
 def similar_items_for(*, item_id: int, limit: int) -> SimilarItems:
     """Up to ``limit`` active items like this one, best first; Item.DoesNotExist for an unknown id."""
-    item = Item.objects.values("id", "category", "tags").get(pk=item_id)
+    item = Item.objects.values("id", "name", "category", "tags").get(pk=item_id)
     chosen: list[dict[str, Any]] = []
     model = serving_model()
     version = None
+    by_content_index = False
     if model is not None:
         neighbours = _model_neighbours(model, item_id, limit + OVERFETCH)
         if neighbours is not None:
             version = model.version_id
             chosen = _by_model(model, *neighbours)[:limit]
-    if len(chosen) < limit and item["tags"]:
+        if not chosen:  # the model cannot relate this item: its content can
+            found = content_neighbours(model, item, limit + OVERFETCH)
+            if found is not None:
+                version, by_content_index = model.version_id, True
+                chosen = _by_content_index(*found)[:limit]
+    if len(chosen) < limit and item["tags"] and not by_content_index:
         chosen += _by_content(item, skip=_ids(chosen), limit=limit - len(chosen))
     if len(chosen) < limit:
         categories = [item["category"]] if item["category"] else []
@@ -94,6 +106,14 @@ def _by_model(model: ServingModel, indexes: np.ndarray, scores: np.ndarray) -> l
     # One query; items deactivated since training drop out here.
     rows = {row["id"]: row for row in Item.objects.active().filter(id__in=ids).values(*ITEM_FIELDS)}
     return [item_entry(rows[i], s, "similar") for i, s in zip(ids, scores[keep].tolist()) if i in rows]
+
+
+def _by_content_index(ids: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:
+    """Content neighbours as entries: active ones only (one query), by similarity, then popularity."""
+    rows = {row["id"]: row for row in Item.objects.active().filter(id__in=ids.tolist()).values(*ITEM_FIELDS)}
+    entries = [item_entry(rows[i], s, "content") for i, s in zip(ids.tolist(), scores.tolist()) if i in rows]
+    entries.sort(key=lambda e: (-e["score"], -rows[e["item_id"]]["popularity_score"], e["item_id"]))
+    return entries
 
 
 def _by_content(item: dict[str, Any], *, skip: list[int], limit: int) -> list[dict[str, Any]]:

@@ -84,6 +84,46 @@ def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return item_ids, categories, names
 
 
+def _catalog_texts(item_ids: np.ndarray) -> tuple[list[str], list[str], list[list[str]]]:
+    """(names, categories, tags) aligned with ``item_ids``; empty for an item deleted since."""
+    from catalog.models import Item
+
+    position = {int(item_id): i for i, item_id in enumerate(item_ids.tolist())}
+    names: list[str] = [""] * len(item_ids)
+    categories: list[str] = [""] * len(item_ids)
+    tags: list[list[str]] = [[] for _ in range(len(item_ids))]
+    for item_id, name, category, item_tags in Item.objects.values_list("id", "name", "category", "tags").iterator(
+            chunk_size=5000):
+        i = position.get(item_id)
+        if i is not None:
+            names[i], categories[i], tags[i] = name or "", category or "", list(item_tags or [])
+    return names, categories, tags
+
+
+def content_index_fit(data: TrainingData):
+    """The TF-IDF content index over the catalog the model was trained on, or None without any text.
+
+    Items are indexed as in the model (``data.item_ids``); ``cold_items`` records the ones without
+    a single interaction. Serving uses it to place and relate items the model cannot score
+    (recommendations/content_serving.py). Neighbour matrices are not built (``top_k=0``): serving
+    works on the item vectors, a few MB at 20,000 items.
+    """
+    from recommendations.engine.content import ContentTFIDF
+
+    if not len(data.item_ids):
+        return None
+    names, categories, tags = _catalog_texts(data.item_ids)
+    try:
+        content = ContentTFIDF(top_k=0).fit(n_items=len(data.item_ids), names=names, categories=categories,
+                                            tags=tags)
+    except ValueError as exc:  # no item has a usable word: no content index, the rest still works
+        log.info("no content index for this model: %s", exc)
+        return None
+    counts = np.bincount(data.interactions.items, minlength=len(data.item_ids))
+    content.cold_items = np.flatnonzero(counts == 0).astype(np.int64)
+    return content
+
+
 def artifact_path_for(version: ModelVersion) -> Path:
     base = settings.MODEL_PATH
     return base.parent / f"{base.stem}-v{version.pk}-{version.algorithm}{base.suffix}"
@@ -122,6 +162,8 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
             data.interactions, settings.TRAINING_WEIGHT_TRANSFORM)
         X = interactions.to_csr(half_life_days=settings.RECENCY_HALF_LIFE_DAYS)
         model.fit(X, categories=data.item_categories)
+        # Stored with the model (same artifact): the content index for new and cold items.
+        model.content_index = _content_index_or_none(data)
         version.training_seconds = round(time.perf_counter() - started, 3)
         path = artifact_path_for(version)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +181,16 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
         model_version_activate(version_id=version.pk)
         version.refresh_from_db()
     return version
+
+
+def _content_index_or_none(data: TrainingData):
+    """content_index_fit, but a failure there costs only the content index, never the model."""
+    try:
+        return content_index_fit(data)
+    except Exception:  # noqa: BLE001 - the collaborative model is still good without it
+        log.warning("content index could not be built; new items fall back to the category rule",
+                    exc_info=True)
+        return None
 
 
 def model_version_activate(*, version_id: int) -> ModelVersion:

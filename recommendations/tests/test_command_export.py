@@ -79,16 +79,16 @@ def test_it_reads_users_in_keyset_chunks_without_offset(clusters):
 def test_a_crash_leaves_no_file_behind_and_keeps_the_old_one(clusters, tmp_path, monkeypatch):
     output = tmp_path / "recommendations.csv"
     output.write_text("the previous export\n")
-    real = exporting.recommendations_for_user
+    real = exporting.recommendations_for_users
     calls = []
 
-    def failing_after_three(**kwargs):
-        calls.append(kwargs["user_id"])
-        if len(calls) > 3:
+    def failing_after_two_chunks(**kwargs):
+        calls.append(kwargs["user_ids"])
+        if len(calls) > 2:
             raise RuntimeError("worker died")
         return real(**kwargs)
 
-    monkeypatch.setattr(exporting, "recommendations_for_user", failing_after_three)
+    monkeypatch.setattr(exporting, "recommendations_for_users", failing_after_two_chunks)
 
     with pytest.raises(RuntimeError, match="worker died"):
         export("--output", str(output), "--chunk-size", "2", "--no-progress")

@@ -1,6 +1,7 @@
 """Items similar to an item from the active model (recommendations/similar.py), via GET /items/{id}/similar.
 
-The fallbacks without a model (content, then popular) are tested in catalog/tests/test_api_similar_popular.py.
+The fallbacks without a model (shared tags, then popular) are tested in catalog/tests/test_api_similar_popular.py;
+content neighbours of items added after training also in recommendations/tests/test_content_serving.py.
 """
 from __future__ import annotations
 
@@ -44,7 +45,22 @@ def test_the_categorys_popular_items_fill_what_the_model_leaves(api, clusters, t
     assert pairs(body)[4:] == [("a6", "popular")]  # popular within books only, never music
 
 
-def test_an_item_the_model_does_not_know_falls_back_to_content(api, clusters, train, item_factory):
+def test_an_item_the_model_does_not_know_gets_content_neighbours_from_the_models_index(api, clusters, train,
+                                                                                     item_factory):
+    Item.objects.filter(pk=clusters.items["a2"].pk).update(tags=["poetry"])
+    version = train()
+    new = item_factory(item_code="new", category="books", tags=["poetry"])
+
+    body = similar(api, new.pk, limit=2)
+
+    assert body["model_version"] == version.pk  # its content index answered
+    # a2 shares the category and the tag; the other books only the category (ties: more popular first).
+    assert pairs(body) == [("a2", "content"), ("a1", "content")]
+
+
+def test_without_a_content_index_an_unknown_item_falls_back_to_shared_tags(api, clusters, train, item_factory,
+                                                                           monkeypatch):
+    monkeypatch.setattr("recommendations.training.content_index_fit", lambda data: None)  # an older artifact
     train()
     Item.objects.filter(pk=clusters.items["a2"].pk).update(tags=["poetry"])
     new = item_factory(item_code="new", category="books", tags=["poetry"])
@@ -77,6 +93,18 @@ def test_a_broken_artifact_falls_back_without_an_error(api, clusters, train):
 
 
 def test_a_model_without_item_similarity_leaves_it_to_content_and_popularity(api, clusters, train):
+    version = train("popularity")
+
+    body = similar(api, clusters.items["a1"].pk, limit=2)
+
+    # Popularity relates no items; the content index trained with it does (the other books, by popularity).
+    assert body["model_version"] == version.pk
+    assert pairs(body) == [("a2", "content"), ("a3", "content")]
+
+
+def test_without_a_content_index_a_model_without_item_similarity_gives_popular_items(api, clusters, train,
+                                                                                     monkeypatch):
+    monkeypatch.setattr("recommendations.training.content_index_fit", lambda data: None)  # an older artifact
     train("popularity")
 
     body = similar(api, clusters.items["a1"].pk, limit=2)

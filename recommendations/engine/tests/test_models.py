@@ -138,3 +138,90 @@ def test_scoring_code_imports_no_training_libraries():
     root = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "[]"
+
+
+# -- content index: vectorising new texts without scikit-learn ------------------------------------
+CONTENT_TEXT = {
+    "names": ["Red apple", "Green APPLE apple", "apple pie", "Crème brûlée", "blue car", "fast car",
+              "car wheel", "car engine", "apple cider"],
+    "categories": ["fruit", "fruit", "bakery", "bakery", "vehicle", "vehicle", "parts", "parts", "fruit"],
+    "tags": [["sweet", "red"], [], None, ["french dessert"], ["fast"], [], ["round"], ["metal", "Metal"],
+             ["drink"]],
+}
+
+
+def _fitted_vectorizer(text):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from recommendations.engine.content import TOKEN_PATTERN, item_documents
+
+    vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, sublinear_tf=True, smooth_idf=True,
+                                 norm="l2", dtype=np.float32)
+    return vectorizer.fit(item_documents(len(text["names"]), **text))
+
+
+def test_content_transform_equals_sklearn_including_unknown_words():
+    from recommendations.engine.content import item_documents
+
+    model = ContentTFIDF(top_k=0).fit(n_items=9, **CONTENT_TEXT)
+    vectorizer = _fitted_vectorizer(CONTENT_TEXT)
+    new = {
+        "names": ["apple apple APPLE banana", "zzz unheard-of words", "", "CRÈME car car", "Red"],
+        "categories": ["fruit", "nowhere", "vehicle", None, "fruit"],
+        "tags": [["sweet", "sweet"], ["zz"], [], ["French dessert"], None],
+    }
+
+    ours = model.transform(**new)
+    expected = vectorizer.transform(item_documents(5, **new))
+
+    assert ours.shape == expected.shape and ours.dtype == np.float32
+    np.testing.assert_allclose(ours.toarray(), expected.toarray(), rtol=1e-6, atol=1e-7)
+    assert ours[1].nnz == 0  # nothing known: an empty row, not NaN
+    np.testing.assert_allclose(model.T.toarray(), vectorizer.transform(item_documents(9, **CONTENT_TEXT)).toarray(),
+                               rtol=1e-6, atol=1e-7)
+    assert model.vocabulary == {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+    assert not any("sklearn" in type(value).__module__ for value in vars(model).values())
+
+
+def test_content_profile_scores_and_nearest_items():
+    from scipy import sparse
+
+    model = ContentTFIDF(top_k=0).fit(n_items=9, **CONTENT_TEXT)
+    candidates = sparse.vstack([model.transform(["apple tart"], ["bakery"], [["sweet"]]),
+                                model.transform(["rusty bolt"], ["garden"], [[]])]).tocsr()
+
+    profile = model.profile([0, 1], [2.0, 1.0])
+    scores = model.score_vectors(candidates, profile)
+
+    assert np.isclose(np.linalg.norm(profile), 1.0)
+    assert scores[0] > 0 and scores[1] == 0  # shares "apple" and "sweet"; shares nothing
+    assert model.profile([], []) is None
+    items, sims = model.nearest(model.transform(["red apple"], ["fruit"], [["sweet", "red"]]), k=3, exclude=[1])
+    assert items[0] == 0 and 1 not in items and np.isclose(sims[0], 1.0)
+    assert np.all(np.diff(sims) <= 0) and np.all(sims > 0)
+    # Without neighbour matrices (top_k=0) the model still recommends and finds similar items, through T.
+    similar, _ = model.similar_items(4, k=5)  # "blue car", vehicle, tag fast
+    assert similar[0] == 5 and set(similar) == {5, 6, 7}  # "fast car" shares most; no fruit or bakery
+    assert set(model.recommend([6], k=3)[0]) == {4, 5, 7}  # the other car items
+
+
+def test_a_pickled_content_index_vectorises_without_loading_sklearn(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model = ContentTFIDF(top_k=0).fit(n_items=9, **CONTENT_TEXT)
+    (tmp_path / "content.pkl").write_bytes(pickle.dumps(model))
+    expected = model.transform(["apple cider"], ["fruit"], [["drink"]]).toarray()
+    code = (
+        "import pickle, sys\n"
+        f"model = pickle.loads(open({str(tmp_path / 'content.pkl')!r}, 'rb').read())\n"
+        "row = model.transform(['apple cider'], ['fruit'], [['drink']]).toarray()\n"
+        "print(repr(row.tolist()), 'sklearn' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    row, loaded = out.stdout.strip().rsplit(" ", 1)
+    assert loaded == "False"
+    np.testing.assert_allclose(np.array(eval(row)), expected)
