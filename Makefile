@@ -8,8 +8,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 WEB_CONCURRENCY ?= 5
+# The browser tests drive Debian's Chromium through Playwright; nothing ever downloads a browser.
+CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install run test services stop-services bench clean
+.PHONY: install chromium run test services stop-services bench clean
 
 install: $(STAMP)
 
@@ -19,6 +21,20 @@ $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Debian's chromium for the browser tests, installed when missing and we are root. Otherwise those
+# tests skip locally (and fail under CI, which must run them).
+chromium:
+	@if [ -x "$(CHROMIUM_PATH)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "note: could not install chromium: the browser tests will be skipped (and fail under CI)"; \
+	else \
+		echo "note: no $(CHROMIUM_PATH) and not root: the browser tests will be skipped (apt-get install chromium)"; \
+	fi
 
 .env:
 	$(PY) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
@@ -37,8 +53,8 @@ run: install .env
 	$(PY) manage.py bootstrap_demo --base-url http://127.0.0.1:$(PORT)
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) docker/run-all.sh
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: install chromium
+	CHROMIUM_PATH=$(CHROMIUM_PATH) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

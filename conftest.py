@@ -6,6 +6,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from recengine.testing.clusters import Clusters, clusters_create
 from recengine.testing.factories import ItemFactory, UserFactory
 
 
@@ -84,3 +85,24 @@ def celery_eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def clusters(db) -> Clusters:
+    """Readers of books a1..a5 and listeners of music b1..b5 (recengine/testing/clusters.py)."""
+    return clusters_create()
+
+
+@pytest.fixture
+def train(django_capture_on_commit_callbacks):
+    """train(algorithm) -> an activated ModelVersion, announced to the serving processes like in production.
+
+    Its artifacts go to the throwaway MODEL_PATH that ``_artifacts_in_tmp`` sets for every test.
+    """
+    from recommendations.training import model_train
+
+    def _train(algorithm: str = "itemknn", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return model_train(algorithm=algorithm, activate=True, **kwargs)
+
+    return _train

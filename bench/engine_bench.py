@@ -138,7 +138,7 @@ def main(argv=None) -> int:
                 continue
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(f"| model | fit s | peak RSS MB (data alone) | recommend p50 ms | p95 ms |\n| --- | --- | --- | --- | --- |")
+    print("| model | fit s | peak RSS MB (data alone) | recommend p50 ms | p95 ms |\n| --- | --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['model']} | {r['fit_seconds']:.1f} | {r['peak_rss_mb']:.0f} ({r['data_rss_mb']:.0f}) | "
               f"{r['p50_ms']:.2f} | {r['p95_ms']:.2f} |")

@@ -1,13 +1,106 @@
+from decimal import Decimal
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from catalog.models import Item
+
+# (parameter value, label, lowest price included, highest price excluded)
+PRICE_BANDS = (
+    ("under-10", "under 10", None, Decimal(10)),
+    ("10-50", "10 to 50", Decimal(10), Decimal(50)),
+    ("50-200", "50 to 200", Decimal(50), Decimal(200)),
+    ("200-up", "200 and more", Decimal(200), None),
+    ("none", "no price", None, None),
+)
+
+
+class PriceBandFilter(admin.SimpleListFilter):
+    title = "price"
+    parameter_name = "price_band"
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label, _, _ in PRICE_BANDS]
+
+    def queryset(self, request, queryset):
+        band = next((band for band in PRICE_BANDS if band[0] == self.value()), None)
+        if band is None:
+            return queryset
+        _, _, low, high = band
+        if low is None and high is None:
+            return queryset.filter(price__isnull=True)
+        if low is not None:
+            queryset = queryset.filter(price__gte=low)
+        if high is not None:
+            queryset = queryset.filter(price__lt=high)
+        return queryset
+
+
+def items_set_active(queryset, *, active: bool) -> int:
+    """Activate or deactivate the items in one UPDATE; returns how many changed.
+
+    ``update()`` sends no post_save signal, so the invalidation catalog/signals.py does for a single
+    save is done here: one catalog epoch bump after commit when any item left the catalog, which
+    turns every cached list stale at once (recommendations/cache.py).
+    """
+    with transaction.atomic():
+        changed = queryset.filter(is_active=not active).update(is_active=active, updated_at=timezone.now())
+        if changed and not active:
+            from recommendations.cache import catalog_epoch_bump
+
+            transaction.on_commit(catalog_epoch_bump)
+    return changed
 
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ("id", "item_code", "name", "category", "price", "popularity_score", "is_active")
-    list_filter = ("is_active", "category")
-    search_fields = ("item_code", "name", "=id")
-    readonly_fields = ("popularity_score", "created_at", "updated_at")
+    list_filter = ("is_active", "category", PriceBandFilter)
+    search_fields = ("item_code", "name")
+    search_help_text = "Part of a name or code, an exact tag, or an id."
+    readonly_fields = ("popularity_score", "created_at", "updated_at", "similar_items")
     list_per_page = 50
     ordering = ("-popularity_score", "id")
+    actions = ["activate", "deactivate"]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, may_have_duplicates
+        # Tags through the GIN index (tags @> ARRAY[term]); ids exactly, not as text.
+        extra = Q(tags__contains=[term])
+        if term.isdigit() and len(term) < 19:
+            extra |= Q(pk=int(term))
+        return found | queryset.filter(extra), may_have_duplicates
+
+    @admin.display(description="similar items (what GET /items/{id}/similar answers)")
+    def similar_items(self, item: Item):
+        if item.pk is None:
+            return "-"
+        from recommendations.similar import similar_items_for
+
+        similar = similar_items_for(item_id=item.pk, limit=10).similar
+        if not similar:
+            return "No active item to show."
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((row["item_code"], row["name"], f"{row['score']:.4f}", row["reason"]) for row in similar),
+        )
+        return format_html(
+            "<table><thead><tr><th>item</th><th>name</th><th>score</th><th>reason</th></tr></thead>"
+            "<tbody>{}</tbody></table>", rows,
+        )
+
+    @admin.action(description="Activate selected items", permissions=["change"])
+    def activate(self, request, queryset):
+        changed = items_set_active(queryset, active=True)
+        self.message_user(request, f"{changed} item(s) activated.")
+
+    @admin.action(description="Deactivate selected items (never recommended again)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        changed = items_set_active(queryset, active=False)
+        self.message_user(request, f"{changed} item(s) deactivated; cached recommendation lists are invalidated.")

@@ -138,7 +138,7 @@ def main(argv: list[str]) -> int:
         if not os.environ.get("REDIS_URL"):
             print("embedded Redis:", redis_url(var_dir))
         return 0
-    print(f"usage: python -m recengine.embedded [start|stop]", file=sys.stderr)
+    print("usage: python -m recengine.embedded [start|stop]", file=sys.stderr)
     return 2
 
 

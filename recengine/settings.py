@@ -91,6 +91,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# recengine is not an installed app: its static files (the demo storefront's) are listed here.
+STATICFILES_DIRS = [BASE_DIR / "recengine" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -56,7 +56,8 @@ def users_with_interactions_count() -> int:
 def export_rows(*, user_ids: Sequence[int], limit: int) -> Iterator[tuple]:
     """CSV rows (user_id, rank, item_id, score, reason) for these users, as the API ranks them."""
     for start in range(0, len(user_ids), BATCH_USERS):
-        for result in recommendations_for_users(user_ids=user_ids[start:start + BATCH_USERS], limit=limit):
+        for result in recommendations_for_users(user_ids=user_ids[start:start + BATCH_USERS], limit=limit,
+                                                record_stats=False):
             for rank, row in enumerate(result.recommendations, start=1):
                 yield result.user_id, rank, row["item_id"], row["score"], row["reason"]
 

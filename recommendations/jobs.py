@@ -188,7 +188,7 @@ def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
     existing = list(User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(existing), PRECOMPUTE_BATCH_USERS):
         recommendations_for_users(user_ids=existing[start:start + PRECOMPUTE_BATCH_USERS],
-                                  limit=settings.TOP_N_RECOMMENDATIONS)
+                                  limit=settings.TOP_N_RECOMMENDATIONS, record_stats=False)
     return len(existing)
 
 

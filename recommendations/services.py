@@ -21,6 +21,7 @@ from recommendations.models import Interaction, default_weight
 from recommendations.policy import Query, recommendations_compute, recommendations_compute_many
 from recommendations.selectors import stored_event_ids
 from recommendations.serving import serving_model
+from recommendations.stats import cache_stats_record
 
 # Rows per INSERT statement when a batch falls back from COPY to bulk_create.
 BULK_INSERT_CHUNK = 2_000
@@ -204,7 +205,8 @@ def recommendations_for_user(
     return Recommendations(user_id, computed.recommendations, False, now, computed.model_version, uuid.uuid4().hex)
 
 
-def recommendations_for_users(*, user_ids: Sequence[int], limit: int) -> list[Recommendations]:
+def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
+                              record_stats: bool = True) -> list[Recommendations]:
     """The plain (unfiltered) lists of these users, in order, as ``recommendations_for_user`` serves them.
 
     One MGET reads every cached entry; the misses are computed together
@@ -222,6 +224,8 @@ def recommendations_for_users(*, user_ids: Sequence[int], limit: int) -> list[Re
             answered[user_id] = Recommendations(user_id, entry["recommendations"][:limit], True, now,
                                                 entry["model_version"], entry["recomm_id"])
     misses = list(dict.fromkeys(user_id for user_id in user_ids if user_id not in answered))
+    if record_stats:  # the staff dashboard's cache hit rate; precompute and export pass False
+        cache_stats_record(hits=len(answered), misses=len(misses))
     computed_for = max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
     computed = recommendations_compute_many([Query(user_id, computed_for) for user_id in misses])
     fresh = {}

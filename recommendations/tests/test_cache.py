@@ -11,7 +11,6 @@ from redis.retry import Retry
 from django_redis import get_redis_connection
 
 from recommendations import cache
-from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db
 

@@ -70,6 +70,7 @@ class Command(BaseCommand):
             + f"  API docs (Swagger UI): {base_url}/docs\n"
             f"  API docs (ReDoc):      {base_url}/redoc\n"
             f"  Admin:                 {base_url}/admin/   user: {DEMO_STAFF_USERNAME}  password: {password}\n"
+            f"  Storefront:            {base_url}/storefront/\n"
             f"  API token:             {token}\n"
             f"  Try:\n"
             f"    export TOKEN={token}\n"

@@ -1,0 +1,71 @@
+"""Counters of the recommendation cache: lists answered from Redis (hits) and computed (misses), per day.
+
+One Redis hash per UTC day, ``recengine:cache_stats:YYYYMMDD`` with fields ``hits`` and ``misses``,
+kept 35 days. Counting is one pipelined round trip per request; like the cache itself it never
+breaks a request: Redis errors are logged and the figures are simply lower.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "recengine:cache_stats:"
+KEEP_SECONDS = 35 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class DayStats:
+    day: date
+    hits: int
+    misses: int
+
+    @property
+    def requests(self) -> int:
+        return self.hits + self.misses
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.hits / self.requests if self.requests else None
+
+
+def day_key(day: date) -> str:
+    return f"{KEY_PREFIX}{day:%Y%m%d}"
+
+
+def cache_stats_record(hits: int, misses: int) -> None:
+    """Add today's hits and misses (one pipelined HINCRBY per field, and the expiry)."""
+    if not (hits or misses):
+        return
+    key = day_key(timezone.now().date())
+    try:
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        if hits:
+            pipe.hincrby(key, "hits", hits)
+        if misses:
+            pipe.hincrby(key, "misses", misses)
+        pipe.expire(key, KEEP_SECONDS)
+        pipe.execute()
+    except RedisError as exc:
+        logger.warning("could not count %d cache hit(s) and %d miss(es): %s", hits, misses, exc)
+
+
+def cache_stats_days(n: int) -> list[DayStats]:
+    """The last ``n`` days up to today, oldest first; days without figures (or Redis down) count 0."""
+    today = timezone.now().date()
+    days = [today - timedelta(days=back) for back in range(n - 1, -1, -1)]
+    try:
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        for day in days:
+            pipe.hmget(day_key(day), "hits", "misses")
+        values = pipe.execute()
+    except RedisError as exc:
+        logger.warning("could not read the cache counters: %s", exc)
+        values = [(None, None)] * len(days)
+    return [DayStats(day, int(hits or 0), int(misses or 0)) for day, (hits, misses) in zip(days, values)]
