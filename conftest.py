@@ -61,6 +61,15 @@ def item_factory(db):
 
 
 @pytest.fixture(autouse=True)
+def _no_remembered_tokens():
+    """Each test starts with no API token remembered by this process (recengine/auth.py)."""
+    from recengine.auth import forget_tokens
+
+    forget_tokens()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _no_loaded_model():
     """Each test starts with no model loaded in this process (the serving holder is process-wide)."""
     from recommendations.serving import reset_serving_model

@@ -119,6 +119,9 @@ else:
 if env("RECENGINE_DB_NAME", default=""):
     _db["NAME"] = env("RECENGINE_DB_NAME")
 _db.setdefault("OPTIONS", {})
+# No JIT compilation: our queries are short, and a row estimate that crosses jit_above_cost (the
+# batch history query, for one) would spend ~80 ms compiling before it runs.
+_db["OPTIONS"].setdefault("options", "-c jit=off")
 if DB_POOL_ENABLED:
     # psycopg 3 connection pool, one per process; Django hands connections back after each request.
     _db["OPTIONS"]["pool"] = {
@@ -170,10 +173,16 @@ API_TITLE = env("API_TITLE", default="recengine API")
 API_VERSION = env("API_VERSION", default="1.0.0")
 MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=1000)
 MAX_BATCH_INTERACTIONS = env.int("MAX_BATCH_INTERACTIONS", default=10_000)
+# Seconds a process remembers a valid API token (recengine/auth.py); 0 reads it from the database
+# on every request. A deleted token or deactivated user can stay usable this long elsewhere.
+AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
+# Seconds a process adds up recommendation cache hits/misses before writing them to Redis (the
+# admin dashboard's hit rate); tests write at once.
+CACHE_STATS_FLUSH_SECONDS = env.float("CACHE_STATS_FLUSH_SECONDS", default=0.0 if TESTING else 1.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "recengine.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -227,7 +227,7 @@ def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
     if record_stats:  # the staff dashboard's cache hit rate; precompute and export pass False
         cache_stats_record(hits=len(answered), misses=len(misses))
     computed_for = max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
-    computed = recommendations_compute_many([Query(user_id, computed_for) for user_id in misses])
+    computed = recommendations_compute_many([Query(user_id, computed_for) for user_id in misses]) if misses else []
     fresh = {}
     for user_id, result in zip(misses, computed):
         recomm_id = uuid.uuid4().hex

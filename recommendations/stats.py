@@ -1,15 +1,20 @@
 """Counters of the recommendation cache: lists answered from Redis (hits) and computed (misses), per day.
 
 One Redis hash per UTC day, ``recengine:cache_stats:YYYYMMDD`` with fields ``hits`` and ``misses``,
-kept 35 days. Counting is one pipelined round trip per request; like the cache itself it never
+kept 35 days. Each process adds up its counts and writes them in one pipelined round trip at most
+every CACHE_STATS_FLUSH_SECONDS (1 s; 0 writes on every request); like the cache itself it never
 breaks a request: Redis errors are logged and the figures are simply lower.
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
@@ -40,20 +45,51 @@ def day_key(day: date) -> str:
 
 
 def cache_stats_record(hits: int, misses: int) -> None:
-    """Add today's hits and misses (one pipelined HINCRBY per field, and the expiry)."""
+    """Count hits and misses for today; written to Redis at most every CACHE_STATS_FLUSH_SECONDS.
+
+    Counting in the process and writing once a second keeps a Redis round trip off nearly every
+    request; a process killed outright loses at most that second's counts (a normal exit flushes).
+    """
     if not (hits or misses):
         return
-    key = day_key(timezone.now().date())
+    day = timezone.now().date()
+    now = time.monotonic()
+    with _lock:
+        counts = _pending.setdefault(day, [0, 0])
+        counts[0] += hits
+        counts[1] += misses
+        due = now - _flushed[0] >= settings.CACHE_STATS_FLUSH_SECONDS
+    if due:
+        cache_stats_flush()
+
+
+def cache_stats_flush() -> None:
+    """Write the counts this process holds (one pipelined round trip for all pending days)."""
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+        _flushed[0] = time.monotonic()
+    if not pending:
+        return
     try:
         pipe = get_redis_connection("default").pipeline(transaction=False)
-        if hits:
-            pipe.hincrby(key, "hits", hits)
-        if misses:
-            pipe.hincrby(key, "misses", misses)
-        pipe.expire(key, KEEP_SECONDS)
+        for day, (hits, misses) in pending.items():
+            key = day_key(day)
+            if hits:
+                pipe.hincrby(key, "hits", hits)
+            if misses:
+                pipe.hincrby(key, "misses", misses)
+            pipe.expire(key, KEEP_SECONDS)
         pipe.execute()
     except RedisError as exc:
-        logger.warning("could not count %d cache hit(s) and %d miss(es): %s", hits, misses, exc)
+        logger.warning("could not count %d cache hit(s) and %d miss(es): %s",
+                       sum(c[0] for c in pending.values()), sum(c[1] for c in pending.values()), exc)
+
+
+_lock = threading.Lock()
+_pending: dict[date, list[int]] = {}
+_flushed = [time.monotonic()]
+atexit.register(cache_stats_flush)
 
 
 def cache_stats_days(n: int) -> list[DayStats]:

@@ -1,6 +1,8 @@
 """Serializers of the interactions and recommendations endpoints."""
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -141,3 +143,26 @@ class RecommendationListSerializer(serializers.Serializer):
     recomm_id = serializers.CharField(
         help_text="Identifies this list; send it back as recomm_id with interactions it led to (attribution)."
     )
+
+
+def recommendation_list_data(result) -> dict:
+    """``RecommendationListSerializer(result).data``, built directly: the hot path of the API.
+
+    The serializer costs about a millisecond per answer (fields are deep-copied per instance); this
+    builds the same dict from values the service already typed. A test keeps the two equal.
+    """
+    timestamp = result.timestamp.astimezone(datetime.timezone.utc).isoformat()
+    if timestamp.endswith("+00:00"):
+        timestamp = timestamp[:-6] + "Z"
+    return {
+        "user_id": result.user_id,
+        "recommendations": [
+            {"item_id": row["item_id"], "item_code": row["item_code"], "name": row["name"],
+             "category": row["category"], "score": row["score"], "reason": row["reason"]}
+            for row in result.recommendations
+        ],
+        "cached": result.cached,
+        "timestamp": timestamp,
+        "model_version": result.model_version,
+        "recomm_id": result.recomm_id,
+    }

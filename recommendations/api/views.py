@@ -1,8 +1,10 @@
 """Thin views: parse input, call one service, shape the answer."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -11,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommendations.api import examples
+from recommendations.api.fields import ID_MAX
 from recommendations.api.batch import BatchRejected, events_from_payload
 from recommendations.api.filters import InteractionFilter
 from recommendations.api.pagination import InteractionCursorPagination
@@ -22,6 +25,7 @@ from recommendations.api.serializers import (
     InteractionSerializer,
     RecommendationListSerializer,
     RecommendationQuerySerializer,
+    recommendation_list_data,
 )
 from recommendations.models import Interaction
 from recommendations.services import interaction_create, interactions_create_batch, recommendations_for_user
@@ -135,14 +139,38 @@ class RecommendationViewSet(viewsets.ViewSet):
         examples=examples.RECOMMENDATIONS,
     )
     def retrieve(self, request: Request, user_id: str) -> Response:
-        query = RecommendationQuerySerializer(data=_recommendation_params(request, user_id))
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        result = recommendations_for_user(
-            user_id=data["user_id"], limit=data["limit"], categories=data["category"], exclude=data["exclude"],
-            include_seen=data["include_seen"],
-        )
-        return Response(RecommendationListSerializer(result).data)
+        plain = _plain_query(request, user_id)
+        if plain is not None:  # the common request: just a user and maybe a limit
+            result = recommendations_for_user(user_id=plain[0], limit=plain[1])
+        else:
+            query = RecommendationQuerySerializer(data=_recommendation_params(request, user_id))
+            query.is_valid(raise_exception=True)
+            data = query.validated_data
+            result = recommendations_for_user(
+                user_id=data["user_id"], limit=data["limit"], categories=data["category"],
+                exclude=data["exclude"], include_seen=data["include_seen"],
+            )
+        return Response(recommendation_list_data(result))
+
+
+_POSITIVE = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _plain_query(request: Request, user_id: str) -> tuple[int, int] | None:
+    """(user_id, limit) for a request with only valid digits in both; None: let the serializer decide.
+
+    Anything else (other parameters, odd spellings, out-of-range values) goes through
+    RecommendationQuerySerializer, which also words the 400 errors, so both paths accept the same.
+    """
+    params = request.query_params
+    if not _POSITIVE.fullmatch(user_id) or int(user_id) > ID_MAX or any(name != "limit" for name in params):
+        return None
+    if "limit" not in params:
+        return int(user_id), settings.TOP_N_RECOMMENDATIONS
+    limit = params["limit"]
+    if not _POSITIVE.fullmatch(limit) or int(limit) > settings.MAX_RECOMMENDATIONS_LIMIT:
+        return None
+    return int(user_id), int(limit)
 
 
 def _recommendation_params(request: Request, user_id: str) -> dict:

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import cho_factor, cho_solve
 
 from .base import Recommender
 from .topk import top_k
@@ -83,7 +84,8 @@ class ALS(Recommender):
         Y = self.item_factors[items].astype(np.float64)
         conf = self.params["alpha"] * weights
         A = self._gram + (Y.T * (conf - 1.0)) @ Y
-        x = np.linalg.solve(A, Y.T @ conf)
+        # A is symmetric positive definite (Gram + regularisation): Cholesky is about twice as fast as LU.
+        x = cho_solve(cho_factor(A, check_finite=False), Y.T @ conf, check_finite=False)
         return self.item_factors @ x.astype(np.float32)
 
     def similar_items(self, item_index: int, k: int = 10):

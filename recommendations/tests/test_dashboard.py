@@ -281,3 +281,18 @@ def test_the_cache_counters_never_break_a_request_when_redis_is_down(monkeypatch
 
     assert [day.requests for day in cache_stats_days(2)] == [0, 0]
     assert "could not count" in caplog.text and "could not read the cache counters" in caplog.text
+
+
+def test_cache_counters_are_added_up_in_the_process_and_written_on_flush(settings):
+    from recommendations.stats import cache_stats_days, cache_stats_flush, cache_stats_record
+
+    settings.CACHE_STATS_FLUSH_SECONDS = 3600
+    cache_stats_flush()  # start from nothing pending
+    cache_stats_record(2, 1)
+    cache_stats_record(1, 0)
+    assert cache_stats_days(1)[0].requests == 0  # not written yet: no Redis call per request
+
+    cache_stats_flush()
+
+    today = cache_stats_days(1)[0]
+    assert (today.hits, today.misses) == (3, 1)

@@ -1,0 +1,73 @@
+"""Token authentication that remembers good tokens for a few seconds in each process.
+
+DRF's TokenAuthentication reads the token and its user from the database on every request; on the
+cached recommendation path that query is most of the work. ``CachedTokenAuthentication`` keeps each
+valid token's (user, token) pair in a small per-process table for ``AUTH_TOKEN_CACHE_SECONDS``
+(default 30; 0 turns it off). Only successes are remembered: an unknown key is looked up every
+time, so a token created now works at once.
+
+The cost of the speed: a token deleted, or a user deactivated, in the database stays usable for at
+most ``AUTH_TOKEN_CACHE_SECONDS`` in processes that used it recently. Within the process that makes
+the change, the table entry is dropped at once (signals below). Set the setting to 0 where that
+window is not acceptable.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+# Beyond this many remembered tokens the table is emptied (cheaper than an LRU, and rare).
+MAX_ENTRIES = 10_000
+
+_lock = threading.Lock()
+_entries: dict[str, tuple[float, object, Token]] = {}
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, as DRF's, with good keys remembered per process (see module)."""
+
+    def authenticate_credentials(self, key):
+        ttl = settings.AUTH_TOKEN_CACHE_SECONDS
+        if ttl <= 0:
+            return super().authenticate_credentials(key)
+        now = time.monotonic()
+        entry = _entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1], entry[2]
+        user, token = super().authenticate_credentials(key)  # raises for unknown keys, inactive users
+        with _lock:
+            if len(_entries) >= MAX_ENTRIES:
+                _entries.clear()
+            _entries[key] = (now + ttl, user, token)
+        return user, token
+
+
+def forget_tokens(*, keys=None, user_id=None) -> None:
+    """Drop remembered tokens: these keys, this user's, or (no arguments) all."""
+    with _lock:
+        if keys is None and user_id is None:
+            _entries.clear()
+            return
+        for key in list(keys or ()):
+            _entries.pop(key, None)
+        if user_id is not None:
+            for key, (_, user, _) in list(_entries.items()):
+                if user.pk == user_id:
+                    _entries.pop(key, None)
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="recengine.auth.token_deleted")
+def _token_deleted(sender, instance, **kwargs):
+    forget_tokens(keys=[instance.key])
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="recengine.auth.user_saved")
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="recengine.auth.user_deleted")
+def _user_changed(sender, instance, **kwargs):
+    forget_tokens(user_id=instance.pk)
