@@ -10,8 +10,11 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 5
 # The browser tests drive Debian's Chromium through Playwright; nothing ever downloads a browser.
 CHROMIUM_PATH ?= /usr/bin/chromium
+# `make bench` drives gunicorn with wrk (Debian's package); e.g. BENCH_ARGS="--small --duration 5".
+WRK ?= wrk
+BENCH_ARGS ?=
 
-.PHONY: install chromium run test services stop-services bench clean
+.PHONY: install chromium wrk run test services stop-services bench clean
 
 install: $(STAMP)
 
@@ -55,6 +58,25 @@ run: install .env
 
 test: install chromium
 	CHROMIUM_PATH=$(CHROMIUM_PATH) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Debian's wrk for `make bench`, installed when missing and we are root; otherwise the benchmark
+# stops with a message saying how to install it.
+wrk:
+	@if command -v "$(WRK)" >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's wrk for the benchmark..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; } \
+		|| echo "note: could not install wrk; the benchmark needs it (apt-get install wrk)"; \
+	else \
+		echo "note: no wrk and not root: install it (apt-get install wrk) before the benchmark"; \
+	fi
+
+# HTTP benchmark (bench/http_bench.py): its own database (recengine_bench) and Redis db 5, gunicorn
+# as in production, wrk on 127.0.0.1; results in docs/benchmarks.md and docs/benchmarks.svg.
+bench: install wrk
+	WRK=$(WRK) $(PY) bench/http_bench.py $(BENCH_ARGS) --write-docs
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
