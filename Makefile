@@ -28,16 +28,7 @@ $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 # Debian's chromium for the browser tests, installed when missing and we are root. Otherwise those
 # tests skip locally (and fail under CI, which must run them).
 chromium:
-	@if [ -x "$(CHROMIUM_PATH)" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests..."; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
-		|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
-		|| echo "note: could not install chromium: the browser tests will be skipped (and fail under CI)"; \
-	else \
-		echo "note: no $(CHROMIUM_PATH) and not root: the browser tests will be skipped (apt-get install chromium)"; \
-	fi
+	@docker/debian-package.sh chromium "$(CHROMIUM_PATH)" "the browser tests (skipped without it, failed under CI)"
 
 .env:
 	$(PY) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
@@ -62,16 +53,7 @@ test: install chromium
 # Debian's wrk for `make bench`, installed when missing and we are root; otherwise the benchmark
 # stops with a message saying how to install it.
 wrk:
-	@if command -v "$(WRK)" >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's wrk for the benchmark..."; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 \
-		|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; } \
-		|| echo "note: could not install wrk; the benchmark needs it (apt-get install wrk)"; \
-	else \
-		echo "note: no wrk and not root: install it (apt-get install wrk) before the benchmark"; \
-	fi
+	@docker/debian-package.sh wrk "$(WRK)" "the benchmark (make bench)"
 
 # HTTP benchmark (bench/http_bench.py): its own database (recengine_bench) and Redis db 5, gunicorn
 # as in production, wrk on 127.0.0.1; results in docs/benchmarks.md and docs/benchmarks.svg.
