@@ -61,3 +61,10 @@ def interactions_add(user: User, items: list[Item], interaction_type: str = "pur
                     timestamp=start + timedelta(seconds=n))
         for n, item in enumerate(items)
     )
+
+
+def listing(api, user_id, **params) -> dict:
+    """GET /recommendations/{user_id} with these query parameters; asserts a 200 and returns the body."""
+    response = api.get(f"/recommendations/{user_id}", params)
+    assert response.status_code == 200, response.json()
+    return response.json()

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import User
 from catalog.models import Item
-from recengine.testing.clusters import interactions_add
+from recengine.testing.clusters import interactions_add, listing
 from recommendations.content_serving import new_items_snapshot
 from recommendations.serving import serving_model
 
@@ -29,12 +29,6 @@ def reader(tagged):
     user = User.objects.create(username="new-reader")
     interactions_add(user, [tagged.items[code] for code in ("a1", "a2", "a3")])
     return user
-
-
-def listing(api, user_id, **params) -> dict:
-    response = api.get(f"/recommendations/{user_id}", params)
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def codes(body, key="recommendations") -> list[str]:

@@ -4,16 +4,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add
+from recengine.testing.clusters import interactions_add, listing
 from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db
-
-
-def listing(api, user_id, **params) -> dict:
-    response = api.get(f"/recommendations/{user_id}", params)
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def codes(body) -> list[str]:

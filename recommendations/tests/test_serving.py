@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add
+from recengine.testing.clusters import interactions_add, listing
 from recommendations.serving import reset_serving_model, serving_model
 from recommendations.training import model_version_activate
 
@@ -20,12 +20,6 @@ def reader(clusters):
     user = User.objects.create(username="new-reader")
     interactions_add(user, [clusters.items[code] for code in ("a1", "a2", "a3")])
     return user
-
-
-def listing(api, user_id, **params) -> dict:
-    response = api.get(f"/recommendations/{user_id}", params)
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def test_it_serves_nothing_until_a_version_is_active(clusters):
