@@ -730,6 +730,76 @@ def run_wrk(scenario: Scenario, port: int, *, connections: int, threads: int, du
     return result
 
 
+# --- Profiling (--profile) ---------------------------------------------------------------------------
+
+class Profiler:
+    """py-spy sampling every gunicorn worker while one scenario runs (``--profile``).
+
+    Writes ``<dir>/<scenario>.txt`` (py-spy's collapsed stacks, for flame-graph tools) and
+    ``<dir>/<scenario>-top.txt``: the functions in most samples (inclusive), which the log shows too.
+    """
+
+    def __init__(self, directory: Path, pid: int, seconds: int):
+        self.directory, self.pid, self.seconds = directory, pid, seconds
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, key: str) -> None:
+        py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        if not py_spy:
+            raise BenchError("--profile needs py-spy: .venv/bin/pip install py-spy")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.key = key
+        self.raw = self.directory / f"{key}.txt"
+        self.proc = subprocess.Popen(
+            [py_spy, "record", "--pid", str(self.pid), "--subprocesses", "--rate", "250", "--nonblocking",
+             "--duration", str(self.seconds), "--format", "raw", "--output", str(self.raw)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+
+    def finish(self, top: int = 25) -> None:
+        if self.proc is None:
+            return
+        try:
+            _, err = self.proc.communicate(timeout=self.seconds + 60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            err = "timed out"
+        self.proc = None
+        if not self.raw.exists():
+            log(f"  py-spy wrote no profile for {self.key}: {err.strip()[-500:]}")
+            return
+        lines = profile_summary(self.raw, top)
+        (self.directory / f"{self.key}-top.txt").write_text("\n".join(lines) + "\n")
+        log(f"  profile ({self.raw}):\n    " + "\n    ".join(lines[: min(top, 18)]))
+
+
+def profile_summary(raw: Path, top: int) -> list[str]:
+    """The functions present in most samples of collapsed stacks (a stack counts a function once)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        # "function (path/file.py:123)" -> "function (file.py)": one entry per function, not per line
+        frames = [re.sub(r"\((?:.*/)?([^/]+?)(?::\d+)?\)$", r"(\1)", f.strip()) for f in stack.split(";")]
+        frames = [f for f in frames if f and not f.startswith("process ")]
+        if not frames:
+            continue
+        total += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    if not total:
+        return ["no samples"]
+    out = [f"{total:,} samples of the workers; inclusive % / own % / function"]
+    for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        out.append(f"{100 * n / total:5.1f}% {100 * own.get(frame, 0) / total:5.1f}%  {frame}")
+    return out
+
+
 # --- Report ---------------------------------------------------------------------------------------------
 
 def _fmt_ratio(value: float | None) -> str:
@@ -1037,6 +1107,9 @@ def parse_args(argv=None):
     out.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.svg")
     out.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
     out.add_argument("--json", type=Path, default=None, help="also write the raw results as JSON here")
+    out.add_argument("--profile", type=Path, nargs="?", const=ROOT / "var" / "bench" / "profiles", default=None,
+                     help="sample the workers with py-spy during each scenario; collapsed stacks and a top list "
+                          "per scenario go to this folder (default var/bench/profiles)")
     out.add_argument("--verbose", action="store_true", help="print each wrk command and its own output")
     args = parser.parse_args(argv)
     size = SMALL_SIZE if args.small else DEFAULT_SIZE
@@ -1138,7 +1211,12 @@ def main(argv=None) -> int:
                 extra.update(IDS_FILE=str(pools["warm"]), ORDER="random")
                 opts.update(connections=args.stress_connections, duration=args.stress_duration)
             time.sleep(args.pause)
+            profiler = Profiler(args.profile, server.proc.pid, opts["duration"]) if args.profile else None
+            if profiler:
+                profiler.start(key)
             result = run_wrk(scenario, port, env=extra, verbose=args.verbose, **opts)
+            if profiler:
+                profiler.finish()
             result.events_per_request = events
             if key == "floor":
                 floor = result

@@ -1,6 +1,7 @@
 """Project-wide API plumbing: JSON errors that name the bad field."""
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -16,6 +18,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 NUL_IN_JSON = "JSON text may not contain the NUL character (\\u0000)."
+
+
+def drf_datetime(value: datetime.datetime) -> str:
+    """A datetime as DRF's DateTimeField shows it (ISO 8601 in the current time zone, UTC as "Z"),
+    for the hot paths that build response dicts without a serializer."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def json_has_nul(value: Any) -> bool:

@@ -48,6 +48,18 @@ class CachedTokenAuthentication(TokenAuthentication):
         return user, token
 
 
+def remembered(key: str):
+    """(user, token) of a key remembered and not yet expired in this process, else None.
+
+    The recommendation fast path (recommendations/api/fastpath.py) uses this to skip DRF's
+    dispatch; anything it cannot answer from here goes through ``CachedTokenAuthentication``.
+    """
+    entry = _entries.get(key)
+    if entry is None or entry[0] <= time.monotonic() or settings.AUTH_TOKEN_CACHE_SECONDS <= 0:
+        return None
+    return entry[1], entry[2]
+
+
 def forget_tokens(*, keys=None, user_id=None) -> None:
     """Drop remembered tokens: these keys, this user's, or (no arguments) all."""
     with _lock:

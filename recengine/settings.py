@@ -132,7 +132,7 @@ if DB_POOL_ENABLED:
     _db["CONN_MAX_AGE"] = 0
     # Django then checks each pooled connection on checkout: after a database restart, stale
     # connections are replaced instead of failing requests.
-    _db["CONN_HEALTH_CHECKS"] = True
+    _db["CONN_HEALTH_CHECKS"] = env.bool("DB_POOL_CHECK", default=True)
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES = {"default": _db}

@@ -4,15 +4,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from recengine import health, storefront
 
+# Probes and the API first: Django tries the patterns in order on every request, and the busiest
+# paths (probes, GET /recommendations/{id}) should not walk the admin's and the docs' patterns.
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("recommendations.api.urls")),
+    path("", include("accounts.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("admin/", admin.site.urls),
     path("storefront/", storefront.storefront, name="storefront"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("", include("accounts.api.urls")),
-    path("", include("catalog.api.urls")),
-    path("", include("recommendations.api.urls")),
 ]

@@ -19,7 +19,11 @@ class Interaction(models.Model):
     ``event_id`` is optional and client supplied: a retried POST with the same id stores one row.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions")
+    # No index of its own: interaction_user_recent_idx (user, -timestamp) serves every lookup by
+    # user, and each index is one more B-tree every insert updates.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     item = models.ForeignKey("catalog.Item", on_delete=models.CASCADE, related_name="interactions")
     interaction_type = models.CharField(max_length=32)
     interaction_value = models.FloatField()
@@ -31,7 +35,6 @@ class Interaction(models.Model):
     class Meta:
         ordering = ["-timestamp", "-id"]
         indexes = [
-            models.Index(fields=["user", "item"], name="interaction_user_item_idx"),
             models.Index(fields=["-timestamp"], name="interaction_timestamp_desc_idx"),
             models.Index(fields=["user", "-timestamp"], name="interaction_user_recent_idx"),
         ]

@@ -5,6 +5,7 @@ honest and never create users or items on the fly.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,16 +13,28 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import orjson
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recommendations import cache
 from recommendations.models import Interaction, default_weight
-from recommendations.policy import Query, recommendations_compute, recommendations_compute_many
-from recommendations.selectors import stored_event_ids
+from recommendations.policy import (
+    Query,
+    recommendations_compute,
+    recommendations_compute_many,
+)
+from recommendations.selectors import (
+    existing_item_ids,
+    existing_user_ids,
+    stored_event_ids,
+)
 from recommendations.serving import serving_model
 from recommendations.stats import cache_stats_record
+
+logger = logging.getLogger(__name__)
 
 # Rows per INSERT statement when a batch falls back from COPY to bulk_create.
 BULK_INSERT_CHUNK = 2_000
@@ -78,7 +91,13 @@ def interaction_create(
     event_id: str | None = None,
     recomm_id: str | None = "",
 ) -> tuple[Interaction, bool]:
-    """Store one event; returns (row, created). A known event_id returns the stored row instead."""
+    """Store one event; returns (row, created). A known event_id returns the stored row instead.
+
+    One statement in the common case (``INSERT_ONE_SQL``): it inserts only when the user and the
+    item exist and the event_id is new, so a good event costs one round trip and needs no
+    transaction of its own. When it inserts nothing, a second query finds out why: the stored row
+    of a retried event_id, or a ValidationError naming the unknown user or item.
+    """
     interaction = Interaction(
         user_id=user_id,
         item_id=item_id,
@@ -89,17 +108,56 @@ def interaction_create(
         event_id=event_id or None,
         recomm_id=recomm_id or "",
     )
-    try:
-        with transaction.atomic():
-            interaction.save(force_insert=True)
-            _drop_cached_lists_on_commit({user_id})
-    except IntegrityError:
-        # Insert first, look up on conflict: retries are rare, so the common path is one query.
-        existing = Interaction.objects.filter(event_id=event_id).first() if event_id else None
-        if existing is None:
-            raise
-        return existing, False
+    fields = [Interaction._meta.get_field(name) for name in INSERT_ONE_FIELDS]
+    values = [field.get_db_prep_save(getattr(interaction, field.attname), connection) for field in fields]
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(_insert_one_sql(), [*values, user_id, item_id])
+        row = cursor.fetchone()
+    if row is None:
+        existing = Interaction.objects.filter(event_id=interaction.event_id).first() if interaction.event_id else None
+        if existing is not None:
+            return existing, False
+        _unknown_references(user_id, item_id)
+        # Neither: the user or item was deleted, or the event_id stored, by a concurrent request.
+        raise ValidationError({"non_field_errors": ["The event could not be stored; try again."]})
+    interaction.pk = row[0]
+    _drop_cached_lists_on_commit({user_id})
     return interaction, True
+
+
+INSERT_ONE_FIELDS = ("user", "item", "interaction_type", "interaction_value", "timestamp", "metadata", "event_id",
+                     "recomm_id")
+
+
+def _insert_one_sql() -> str:
+    """INSERT ... SELECT that stores nothing when the user or item is unknown or event_id is taken."""
+    from accounts.models import User
+    from catalog.models import Item
+
+    quote = connection.ops.quote_name
+    meta = Interaction._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in INSERT_ONE_FIELDS)
+    event_id = quote(meta.get_field("event_id").column)
+    placeholders = ", ".join(["%s"] * len(INSERT_ONE_FIELDS))
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {placeholders} "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} WHERE id = %s) "
+        f"AND EXISTS (SELECT 1 FROM {quote(Item._meta.db_table)} WHERE id = %s) "
+        # the partial unique index interaction_event_id_unique is the conflict target
+        f"ON CONFLICT ({event_id}) WHERE {event_id} IS NOT NULL "
+        f"DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+
+
+def _unknown_references(user_id: int, item_id: int) -> None:
+    """Raise a ValidationError naming the user and/or item that does not exist (two small queries)."""
+    errors = {}
+    if not existing_user_ids(ids={user_id}):
+        errors["user_id"] = [f"No user with id {user_id}."]
+    if not existing_item_ids(ids={item_id}):
+        errors["item_id"] = [f"No item with id {item_id}."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _first_occurrences(events: Sequence[InteractionEvent]) -> list[InteractionEvent]:
@@ -167,14 +225,20 @@ def interactions_create_batch(*, events: Sequence[InteractionEvent]) -> BatchRes
     return BatchResult(created=len(fresh), duplicates=len(events) - len(fresh))
 
 
-def _answers(entry: dict[str, Any], limit: int, model_version: int | None) -> bool:
+def _answers(entry: cache.CachedList, limit: int, model_version: int | None) -> bool:
     """A cached list answers if it comes from the serving model and was computed for enough items."""
-    computed_for, rows = entry.get("limit"), entry.get("recommendations")
-    if not isinstance(computed_for, int) or not isinstance(rows, list):
+    if entry.model_version != model_version:
         return False
-    if entry.get("model_version") != model_version:
-        return False
-    return limit <= computed_for or len(rows) < computed_for
+    return limit <= entry.limit or entry.size < entry.limit
+
+
+def _cached_rows(entry: cache.CachedList, n: int | None = None) -> list[dict[str, Any]] | None:
+    """The entry's first ``n`` rows, or None (a miss) when the stored value was damaged."""
+    try:
+        return entry.rows(n)
+    except orjson.JSONDecodeError:
+        logger.warning("damaged recommendation cache entry; computing the list again")
+        return None
 
 
 def recommendations_for_user(
@@ -197,10 +261,11 @@ def recommendations_for_user(
     current = serving_model()
     current_version = current.version_id if current else None
     entry, _ = cache.recommendations_lookup(user_id=user_id)
-    if entry is not None and _answers(entry, limit, current_version) and not include_seen:
-        rows = _filter_rows(entry["recommendations"], categories, exclude)
-        if len(rows) >= limit or len(entry["recommendations"]) < entry["limit"]:
-            return Recommendations(user_id, rows[:limit], True, now, entry["model_version"], entry["recomm_id"])
+    rows = _cached_rows(entry) if entry is not None and _answers(entry, limit, current_version) else None
+    if rows is not None and not include_seen:
+        rows = _filter_rows(rows, categories, exclude)
+        if len(rows) >= limit or entry.size < entry.limit:
+            return Recommendations(user_id, rows[:limit], True, now, entry.model_version, entry.recomm_id)
     computed = recommendations_compute(Query(user_id, limit, tuple(categories), tuple(exclude), include_seen))
     return Recommendations(user_id, computed.recommendations, False, now, computed.model_version, uuid.uuid4().hex)
 
@@ -220,14 +285,15 @@ def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
     entries, epoch = cache.recommendations_lookup_many(user_ids=user_ids)
     answered: dict[int, Recommendations] = {}
     for user_id, entry in entries.items():
-        if _answers(entry, limit, current_version):
-            answered[user_id] = Recommendations(user_id, entry["recommendations"][:limit], True, now,
-                                                entry["model_version"], entry["recomm_id"])
+        rows = _cached_rows(entry, limit) if _answers(entry, limit, current_version) else None
+        if rows is not None:
+            answered[user_id] = Recommendations(user_id, rows, True, now, entry.model_version, entry.recomm_id)
     misses = list(dict.fromkeys(user_id for user_id in user_ids if user_id not in answered))
     if record_stats:  # the staff dashboard's cache hit rate; precompute and export pass False
         cache_stats_record(hits=len(answered), misses=len(misses))
     computed_for = max(limit, settings.MAX_RECOMMENDATIONS_LIMIT)
-    computed = recommendations_compute_many([Query(user_id, computed_for) for user_id in misses]) if misses else []
+    queries = [Query(user_id, computed_for) for user_id in misses]
+    computed = recommendations_compute_many(queries, epoch=epoch) if misses else []
     fresh = {}
     for user_id, result in zip(misses, computed):
         recomm_id = uuid.uuid4().hex

@@ -161,6 +161,15 @@ def _check_shape(payload: Any) -> None:
         raise ValidationError({"non_field_errors": [message]})
 
 
+def event_from_payload(payload: Any) -> InteractionEvent:
+    """One event of `POST /interactions`, by the rules of a batch row; ValidationError names each bad
+    field. Whether the user and item exist is left to the insert (services.interaction_create)."""
+    event, errors = _parse_row(payload)
+    if errors:
+        raise ValidationError(errors)
+    return event
+
+
 def events_from_payload(payload: Any) -> list[InteractionEvent]:
     """The validated events of a batch payload, in order.
 

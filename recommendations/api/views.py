@@ -1,10 +1,9 @@
 """Thin views: parse input, call one service, shape the answer."""
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
-from django.conf import settings
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -13,8 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommendations.api import examples
-from recommendations.api.fields import ID_MAX
-from recommendations.api.batch import BatchRejected, events_from_payload
+from recommendations.api.batch import (
+    BatchRejected,
+    event_from_payload,
+    events_from_payload,
+)
+from recommendations.api.fastpath import plain_query, plain_response
 from recommendations.api.filters import InteractionFilter
 from recommendations.api.pagination import InteractionCursorPagination
 from recommendations.api.serializers import (
@@ -25,10 +28,15 @@ from recommendations.api.serializers import (
     InteractionSerializer,
     RecommendationListSerializer,
     RecommendationQuerySerializer,
+    interaction_data,
     recommendation_list_data,
 )
 from recommendations.models import Interaction
-from recommendations.services import interaction_create, interactions_create_batch, recommendations_for_user
+from recommendations.services import (
+    interaction_create,
+    interactions_create_batch,
+    recommendations_for_user,
+)
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:
@@ -72,12 +80,9 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         examples=examples.INTERACTION_REQUEST + examples.INTERACTION_RESPONSE,
     )
     def create(self, request: Request) -> Response:
-        serializer = InteractionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        interaction, created = interaction_create(**serializer.validated_data)
-        return Response(
-            InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        event = event_from_payload(request.data)
+        interaction, created = interaction_create(**asdict(event))
+        return Response(interaction_data(interaction), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
         summary="Store a batch of interactions",
@@ -139,7 +144,7 @@ class RecommendationViewSet(viewsets.ViewSet):
         examples=examples.RECOMMENDATIONS,
     )
     def retrieve(self, request: Request, user_id: str) -> Response:
-        plain = _plain_query(request, user_id)
+        plain = plain_query(request.query_params, user_id)
         if plain is not None:  # the common request: just a user and maybe a limit
             result = recommendations_for_user(user_id=plain[0], limit=plain[1])
         else:
@@ -151,26 +156,6 @@ class RecommendationViewSet(viewsets.ViewSet):
                 exclude=data["exclude"], include_seen=data["include_seen"],
             )
         return Response(recommendation_list_data(result))
-
-
-_POSITIVE = re.compile(r"[1-9][0-9]{0,18}")
-
-
-def _plain_query(request: Request, user_id: str) -> tuple[int, int] | None:
-    """(user_id, limit) for a request with only valid digits in both; None: let the serializer decide.
-
-    Anything else (other parameters, odd spellings, out-of-range values) goes through
-    RecommendationQuerySerializer, which also words the 400 errors, so both paths accept the same.
-    """
-    params = request.query_params
-    if not _POSITIVE.fullmatch(user_id) or int(user_id) > ID_MAX or any(name != "limit" for name in params):
-        return None
-    if "limit" not in params:
-        return int(user_id), settings.TOP_N_RECOMMENDATIONS
-    limit = params["limit"]
-    if not _POSITIVE.fullmatch(limit) or int(limit) > settings.MAX_RECOMMENDATIONS_LIMIT:
-        return None
-    return int(user_id), int(limit)
 
 
 def _recommendation_params(request: Request, user_id: str) -> dict:
@@ -185,3 +170,15 @@ def _recommendation_params(request: Request, user_id: str) -> dict:
     if "exclude" in query:
         params["exclude"] = [part for value in query.getlist("exclude") for part in value.split(",") if part]
     return params
+
+
+_recommendations_drf = RecommendationViewSet.as_view({"get": "retrieve"})
+
+
+@csrf_exempt  # as DRF's views are: a write to this URL gets DRF's 405, not a CSRF 403
+def recommendations_detail(request, user_id: str):
+    """``GET /recommendations/{user_id}``: the fast path (recommendations/api/fastpath.py) when it can
+    answer, else the DRF view. Routed ahead of the router's identical pattern (see urls.py), which
+    stays for the OpenAPI schema and ``reverse("recommendation-detail")``."""
+    response = plain_response(request, user_id, throttled=bool(RecommendationViewSet.throttle_classes))
+    return response if response is not None else _recommendations_drf(request, user_id=user_id)

@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from recommendations.api.serializers import RecommendationListSerializer, recommendation_list_data
+from recommendations.api.serializers import (
+    RecommendationListSerializer,
+    recommendation_list_data,
+)
 from recommendations.services import Recommendations
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +64,78 @@ def test_leading_zeros_and_default_limit_behave_as_before(api):
     body = api.get("/recommendations/7").json()
     assert body["user_id"] == 7 and isinstance(body["recommendations"], list)
     assert len(body["recommendations"]) <= settings.TOP_N_RECOMMENDATIONS
+
+
+# -- the answer without DRF's dispatch (recommendations/api/fastpath.py) -----------------------------
+@pytest.fixture
+def drf_calls(monkeypatch):
+    """How many requests RecommendationViewSet handed to DRF's dispatch (its `initial` step)."""
+    from recommendations.api.views import RecommendationViewSet
+
+    calls = []
+    original = RecommendationViewSet.initial
+
+    def counting(self, request, *args, **kwargs):
+        calls.append(request.path)
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(RecommendationViewSet, "initial", counting)
+    return calls
+
+
+def _comparable(response):
+    body = dict(response.json())  # a copy: the client keeps the parsed body
+    body.pop("timestamp")
+    return response.status_code, response["Content-Type"], response["Vary"], response["Allow"], body
+
+
+def test_a_remembered_token_gets_the_same_answer_without_drf(api, clusters, train, drf_calls):
+    train()
+    reader = clusters.readers[0].pk
+
+    first = api.get(f"/recommendations/{reader}", {"limit": 4})  # DRF checks the new token
+    assert len(drf_calls) == 1 and first.json()["cached"] is False
+    second = api.get(f"/recommendations/{reader}", {"limit": 4})  # remembered token, cached list
+    assert len(drf_calls) == 1, "the plain cached request went through DRF"
+
+    assert second.json()["cached"] is True
+    status, content_type, vary, allow, body = _comparable(second)
+    assert (status, content_type, vary, allow) == _comparable(first)[:4] == (200, "application/json", "Accept",
+                                                                            "GET, HEAD, OPTIONS")
+    assert body == {**_comparable(first)[4], "cached": True}
+    assert second.json()["timestamp"].endswith("Z")
+
+    # A miss is answered on the fast path too, and the same as through DRF.
+    fresh = api.get(f"/recommendations/{clusters.readers[1].pk}", {"limit": 4})
+    assert len(drf_calls) == 1 and fresh.json()["cached"] is False
+    api.get(f"/recommendations/{clusters.readers[1].pk}", {"limit": 4, "include_seen": "false"})
+    assert len(drf_calls) == 2  # a filter parameter: DRF
+
+
+def test_requests_the_fast_path_must_leave_to_drf(api, api_user, clusters, drf_calls):
+    reader = clusters.readers[0].pk
+    api.get(f"/recommendations/{reader}")
+    assert len(drf_calls) == 1
+
+    assert api.get(f"/recommendations/{reader}", HTTP_ACCEPT="text/html").status_code == 200  # browsable page
+    assert api.get(f"/recommendations/{reader}", {"limit": "0"}).status_code == 400
+    assert len(drf_calls) == 3
+
+    # The token is deleted: the process forgets it at once, and DRF refuses it.
+    Token.objects.filter(user=api_user).delete()
+    response = api.get(f"/recommendations/{reader}")
+    assert response.status_code == 401 and len(drf_calls) == 4
+
+
+def test_a_throttled_view_never_takes_the_fast_path(api, clusters, drf_calls, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    from recommendations.api.views import RecommendationViewSet
+
+    reader = clusters.readers[0].pk
+    api.get(f"/recommendations/{reader}")
+    monkeypatch.setattr(RecommendationViewSet, "throttle_classes", [UserRateThrottle])
+    monkeypatch.setattr(UserRateThrottle, "rate", "1000/min", raising=False)
+
+    assert api.get(f"/recommendations/{reader}").status_code == 200
+    assert len(drf_calls) == 2

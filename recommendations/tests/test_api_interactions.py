@@ -121,3 +121,21 @@ def test_it_needs_a_token(anon, user, item):
 
     assert response.status_code == 401
     assert not Interaction.objects.exists()
+
+
+def test_the_direct_response_dict_equals_the_serializer(api, user, item):
+    from recommendations.api.serializers import InteractionSerializer
+
+    body = post(api, {"user_id": user.pk, "item_id": item.pk, "interaction_type": "like", "interaction_value": 2,
+                      "metadata": {"page": "home"}, "event_id": "e-1", "timestamp": "2024-05-01T12:00:00.123456+02:00"}
+                ).json()
+
+    assert body == InteractionSerializer(Interaction.objects.get()).data
+    assert body["timestamp"] == "2024-05-01T10:00:00.123456Z"
+
+
+def test_an_unknown_user_with_a_new_event_id_stores_nothing_and_names_the_user(api, item):
+    response = post(api, {"user_id": 424242, "item_id": item.pk, "interaction_type": "view", "event_id": "e-2"})
+
+    assert response.status_code == 400 and set(response.json()) == {"user_id"}
+    assert not Interaction.objects.exists()

@@ -72,7 +72,7 @@ def test_batch_service_reads_the_cache_once_and_stores_what_the_api_then_serves(
     assert not any(r.cached for r in results[1:])
     for result in results:
         entry = cache.recommendations_get(user_id=result.user_id)
-        assert entry is not None and entry["model_version"] == version.pk
+        assert entry is not None and entry.model_version == version.pk
         body = api.get(f"/recommendations/{result.user_id}", {"limit": 5}).json()
         assert body["recomm_id"] == result.recomm_id  # the API answers from what the batch stored
         assert [row["item_id"] for row in body["recommendations"]] == [r["item_id"] for r in result.recommendations]

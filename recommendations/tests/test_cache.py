@@ -55,6 +55,34 @@ def test_it_stores_the_list_under_the_plain_key_with_the_ttl(api, shop, raw, set
     assert [row["item_id"] for row in entry["recommendations"]] == [item.pk for item in items]
 
 
+def test_a_stored_value_is_plain_json_whose_rows_read_in_part(shop):
+    rows = [{"item_id": n, "item_code": f"c{n}", "name": 'a "quoted", {braced} name', "category": "x", "score": 1.0 / n,
+             "reason": "popular"} for n in range(1, 13)]
+    raw_value = cache.encode({"model_version": 4, "source": "hybrid", "limit": 100, "recomm_id": "r1",
+                              "recommendations": rows}, epoch=7)
+
+    assert orjson.loads(raw_value)["recommendations"] == rows  # other tools can read it whole
+    entry = cache.decode(raw_value, epoch=7)
+    assert (entry.model_version, entry.source, entry.limit, entry.recomm_id, entry.size) == (4, "hybrid", 100, "r1", 12)
+    assert entry.rows(3) == rows[:3] and entry.rows(50) == rows and entry.rows() == rows and entry.rows(0) == []
+    assert cache.decode(raw_value, epoch=8) is None  # an item left the catalog since
+    assert cache.decode(raw_value[:-5] + b"]}", epoch=7) is None  # cut short
+    assert cache.decode(b'{"format":2,"recommendations":[]}', epoch=7) is None
+    empty = cache.encode({"model_version": None, "source": "popularity", "limit": 10, "recomm_id": "r2",
+                          "recommendations": []}, epoch=0)
+    assert cache.decode(empty, epoch=0).rows(10) == []
+
+
+def test_a_damaged_value_is_a_miss_not_an_error(api, shop, raw):
+    user, items = shop
+    get(api, user.pk)
+    value = raw.get(cache.user_key(user.pk))
+    raw.set(cache.user_key(user.pk), value.replace(b'"ends":[', b'"ends":[3,'))  # row 1 "ends" mid-row
+
+    body = get(api, user.pk, limit=1)
+    assert body["cached"] is False and item_ids(body) == [items[0].pk]
+
+
 def test_it_answers_other_limits_correctly_from_one_cached_list(api, shop):
     user, items = shop
 
@@ -68,8 +96,11 @@ def test_it_answers_other_limits_correctly_from_one_cached_list(api, shop):
 
 def test_it_recomputes_when_the_cached_list_was_computed_for_fewer(api, shop, raw, settings):
     user, items = shop
-    short = {"format": cache.FORMAT_VERSION, "limit": 1, "recommendations": [{"item_id": items[0].pk}]}
-    raw.set(cache.user_key(user.pk), orjson.dumps(short))
+    get(api, user.pk, limit=1)
+    stored = orjson.loads(raw.get(cache.user_key(user.pk)))
+    short = {key: stored[key] for key in ("model_version", "source", "recomm_id")}
+    cache.recommendations_set(user_id=user.pk, entry={**short, "limit": 1, "recommendations": stored["recommendations"][:1]})
+    assert cache.recommendations_get(user_id=user.pk).limit == 1
 
     body = get(api, user.pk, limit=3)
 

@@ -193,8 +193,10 @@ def test_it_warns_when_a_file_user_is_a_staff_account():
 
 
 def test_it_drops_the_cached_recommendations_of_the_imported_users(django_capture_on_commit_callbacks):
-    recommendations_set(user_id=196, entry={"items": [1, 2, 3]})
-    recommendations_set(user_id=5, entry={"items": [4]})
+    entry = {"model_version": None, "source": "popularity", "limit": 10, "recomm_id": "r",
+             "recommendations": [{"item_id": 4}]}
+    recommendations_set(user_id=196, entry=entry)
+    recommendations_set(user_id=5, entry=entry)
 
     with django_capture_on_commit_callbacks(execute=True):
         interactions_import(path=SMALL_CSV)
