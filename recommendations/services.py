@@ -5,6 +5,7 @@ honest and never create users or items on the fly.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -41,7 +42,13 @@ BULK_INSERT_CHUNK = 2_000
 COPY_COLUMNS = (
     "user_id", "item_id", "interaction_type", "interaction_value", "timestamp", "metadata", "event_id", "recomm_id",
 )
-COPY_TYPES = ("int8", "int8", "varchar", "float8", "timestamptz", "jsonb", "varchar", "varchar")
+# metadata goes as JSON text the server parses into jsonb (see _copy_rows).
+COPY_TYPES = ("int8", "int8", "varchar", "float8", "timestamptz", "text", "varchar", "varchar")
+FOREIGN_KEY_VIOLATION = "23503"
+
+
+class UnknownReferences(Exception):
+    """A batch names a user or item that does not exist (the foreign keys refused it); nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +195,29 @@ def _row_values(event: InteractionEvent, now: datetime) -> tuple:
     )
 
 
+def _json_text(value: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer wider than 64 bits: the slower encoder copes
+        return json.dumps(value)
+
+
 def _copy_rows(events: Sequence[InteractionEvent], now: datetime) -> None:
-    """COPY the rows in: about three times the speed of bulk_create, which builds a model per row."""
+    """COPY the rows in: about three times the speed of bulk_create, which builds a model per row.
+
+    metadata is sent as JSON text encoded by orjson (psycopg's jsonb dumper calls json.dumps per
+    row, a quarter of the client's COPY time for a batch of 1,000).
+    """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in COPY_COLUMNS)
     sql = f"COPY {quote(Interaction._meta.db_table)} ({columns}) FROM STDIN"
+    at = COPY_COLUMNS.index("metadata")
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
         copy.set_types(COPY_TYPES)
         for event in events:
-            copy.write_row(_row_values(event, now))
+            values = list(_row_values(event, now))
+            values[at] = _json_text(values[at])
+            copy.write_row(values)
 
 
 def _insert_skipping_conflicts(events: Sequence[InteractionEvent], now: datetime) -> None:
@@ -207,22 +228,38 @@ def _insert_skipping_conflicts(events: Sequence[InteractionEvent], now: datetime
 def interactions_create_batch(*, events: Sequence[InteractionEvent]) -> BatchResult:
     """Store validated events all-or-nothing; events with a known event_id are skipped.
 
-    One query finds the stored event ids, then one COPY writes the rest. If a concurrent
-    request stored one of the same event ids meanwhile, the COPY fails on the unique index:
-    look again (the rival has committed by then) and insert with ON CONFLICT DO NOTHING.
+    One query finds the stored event ids (only when events carry any), then one COPY writes the
+    rest. The users and items are checked by the foreign keys, made immediate for this transaction
+    so that a violation stops the COPY itself: UnknownReferences, and nothing is stored (the caller
+    then finds which rows, a query it saves on every good batch). If a concurrent request stored
+    one of the same event ids meanwhile, the COPY fails on the unique index: look again (the rival
+    has committed by then) and insert with ON CONFLICT DO NOTHING.
     """
     now = timezone.now()
-    with transaction.atomic():
-        fresh = _first_occurrences(events)
-        try:
-            with transaction.atomic():
-                if fresh:
-                    _copy_rows(fresh, now)
-        except IntegrityError:
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             fresh = _first_occurrences(events)
-            _insert_skipping_conflicts(fresh, now)
-        _drop_cached_lists_on_commit({event.user_id for event in fresh})
+            try:
+                with transaction.atomic():
+                    if fresh:
+                        _copy_rows(fresh, now)
+            except IntegrityError as exc:
+                if _sqlstate(exc) == FOREIGN_KEY_VIOLATION:
+                    raise
+                fresh = _first_occurrences(events)
+                _insert_skipping_conflicts(fresh, now)
+            _drop_cached_lists_on_commit({event.user_id for event in fresh})
+    except IntegrityError as exc:
+        if _sqlstate(exc) == FOREIGN_KEY_VIOLATION:
+            raise UnknownReferences(str(exc.__cause__ or exc)) from exc
+        raise
     return BatchResult(created=len(fresh), duplicates=len(events) - len(fresh))
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
 
 
 def _answers(entry: cache.CachedList, limit: int, model_version: int | None) -> bool:

@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from recengine.api import NUL_IN_JSON, json_has_nul
 from recommendations.api.fields import ID_MAX, unknown_type_message
 from recommendations.selectors import existing_item_ids, existing_user_ids
-from recommendations.services import InteractionEvent
+from recommendations.services import BatchResult, InteractionEvent, UnknownReferences, interactions_create_batch
 
 REQUIRED = "This field is required."
 _DIGITS = re.compile(r"^\d{1,19}$")
@@ -174,7 +174,9 @@ def events_from_payload(payload: Any) -> list[InteractionEvent]:
     """The validated events of a batch payload, in order.
 
     Raises ValidationError when the payload is not a list of acceptable length, BatchRejected
-    (listing every bad row, in index order) when any row is bad.
+    (listing every bad row, in index order) when any row is bad. Whether the users and items
+    exist is checked here only when some row is bad anyway, so that every bad row is reported;
+    otherwise the insert checks them (``batch_store``).
     """
     _check_shape(payload)
     parsed, errors = [], {}
@@ -184,7 +186,24 @@ def events_from_payload(payload: Any) -> list[InteractionEvent]:
             errors[index] = row_errors
         else:
             parsed.append((index, event))
-    errors.update(_reference_errors(parsed))
     if errors:
-        raise BatchRejected([{"index": index, "errors": errors[index]} for index in sorted(errors)])
+        errors.update(_reference_errors(parsed))
+        raise _rejected(errors)
     return [event for _, event in parsed]
+
+
+def _rejected(errors: dict[int, dict[str, list[str]]]) -> BatchRejected:
+    return BatchRejected([{"index": index, "errors": errors[index]} for index in sorted(errors)])
+
+
+def batch_store(events: list[InteractionEvent]) -> BatchResult:
+    """Store validated events (services.interactions_create_batch); BatchRejected lists the rows
+    naming users or items that do not exist, when the foreign keys refused the batch."""
+    try:
+        return interactions_create_batch(events=events)
+    except UnknownReferences:
+        errors = _reference_errors(list(enumerate(events)))
+        if not errors:  # deleted and the batch refused, then restored: rare; the client may retry
+            raise ValidationError({"non_field_errors": ["A user or item changed while the batch was stored; "
+                                                        "nothing was stored. Try again."]}) from None
+        raise _rejected(errors) from None

@@ -12,11 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommendations.api import examples
-from recommendations.api.batch import (
-    BatchRejected,
-    event_from_payload,
-    events_from_payload,
-)
+from recommendations.api.batch import BatchRejected, batch_store, event_from_payload, events_from_payload
 from recommendations.api.fastpath import plain_query, plain_response
 from recommendations.api.filters import InteractionFilter
 from recommendations.api.pagination import InteractionCursorPagination
@@ -32,11 +28,7 @@ from recommendations.api.serializers import (
     recommendation_list_data,
 )
 from recommendations.models import Interaction
-from recommendations.services import (
-    interaction_create,
-    interactions_create_batch,
-    recommendations_for_user,
-)
+from recommendations.services import interaction_create, recommendations_for_user
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:
@@ -96,10 +88,9 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="batch", pagination_class=None, filterset_class=None)
     def batch(self, request: Request) -> Response:
         try:
-            events = events_from_payload(request.data)
+            result = batch_store(events_from_payload(request.data))
         except BatchRejected as rejected:
             return Response({"errors": rejected.rows}, status=status.HTTP_400_BAD_REQUEST)
-        result = interactions_create_batch(events=events)
         return Response(asdict(result), status=status.HTTP_201_CREATED)
 
 
