@@ -70,6 +70,15 @@ def _no_remembered_tokens():
 
 
 @pytest.fixture(autouse=True)
+def _no_remembered_items():
+    """Each test starts with an empty item table in this process (recommendations/item_rows.py)."""
+    from recommendations.item_rows import forget_item_rows
+
+    forget_item_rows()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _no_loaded_model():
     """Each test starts with no model loaded in this process (the serving holder is process-wide)."""
     from recommendations.serving import reset_serving_model

@@ -19,8 +19,8 @@ What it does, in order:
    and any left by an interrupted run at the start of the next one, so every run sees the same data.
 3. Import throughput: a CSV of ``--import-rows`` interactions of existing users and items, timed
    through ``manage.py import_interactions``; the rows are deleted again right after.
-4. Training: ``update_popularity`` and ``train --activate`` wall times (skipped with
-   ``--reuse-model`` when an active version with its artifact exists and the data was not regenerated).
+4. Training: ``update_popularity`` and ``train --algorithm A --activate`` wall times (A: ``--algorithm``,
+   default DEFAULT_ALGORITHM; with ``--reuse-model`` an existing version of A is activated instead).
 5. Cold users without interactions (``--cold-users``), a staff user ``bench-staff`` and its token.
 6. gunicorn exactly as in production (``gunicorn recengine.wsgi:application --config
    docker/gunicorn.conf.py``, WEB_CONCURRENCY=--workers, GUNICORN_THREADS=--threads, access log off)
@@ -379,7 +379,8 @@ def dataset_prepare(args, env: dict, state: State) -> dict:
     log(f"generating the data set: {args.users:,} users, {args.items:,} items, {args.interactions:,} "
         f"interactions{' (clearing the old one first)' if clear else ''}; this takes a while at full size")
     state.data.pop("dataset", None)
-    state.data.pop("training", None)  # a model of other data is no use
+    state.data.pop("training", None)  # models of other data are no use
+    state.data.pop("trainings", None)
     state.save()
     arguments = ["generate_demo_data", "--users", str(args.users), "--items", str(args.items),
                  "--interactions", str(args.interactions), "--seed", str(args.seed)]
@@ -441,31 +442,46 @@ def import_measure(args, env: dict, state: State) -> dict | None:
 
 
 def training_prepare(args, env: dict, state: State, regenerated: bool) -> dict:
-    from recommendations.models import ModelVersion
+    """The active model the run serves: ``--algorithm`` (default: the settings' DEFAULT_ALGORITHM).
 
-    active = ModelVersion.objects.active().first()
-    usable = active is not None and active.artifact_path and Path(active.artifact_path).is_file()
-    recorded = state.data.get("training")
-    if args.reuse_model and usable and not regenerated:
-        log(f"reusing the active model v{active.pk} ({active.algorithm})")
-        return {**(recorded or {}), "reused": True, "version": active.pk, "algorithm": active.algorithm}
-    if args.reuse_model and not usable:
-        log("--reuse-model: no usable active model, training one")
+    With ``--reuse-model`` an existing version of that algorithm is (re)activated when there is one;
+    otherwise ``update_popularity`` and ``train --algorithm ... --activate`` run and are timed.
+    """
+    from django.conf import settings
+
+    from recommendations.models import ModelVersion
+    from recommendations.training import model_version_activate
+
+    algorithm = args.algorithm or settings.DEFAULT_ALGORITHM
+    trainings = state.data.get("trainings") or {}
+    if "training" in state.data:  # recorded before --algorithm existed
+        old = state.data.pop("training")
+        trainings.setdefault(old.get("algorithm") or algorithm, old)
+    versions = ModelVersion.objects.filter(algorithm=algorithm, status=ModelVersion.Status.READY).order_by("-pk")
+    usable = next((v for v in versions if v.artifact_path and Path(v.artifact_path).is_file()), None)
+    if args.reuse_model and usable is not None and not regenerated:
+        if not usable.is_active:
+            model_version_activate(version_id=usable.pk)
+        log(f"reusing model v{usable.pk} ({algorithm})")
+        return {**trainings.get(algorithm, {}), "reused": True, "version": usable.pk, "algorithm": algorithm}
+    if args.reuse_model:
+        log(f"--reuse-model: no usable {algorithm} model, training one")
     log("update_popularity")
     pop_seconds, _ = manage(env, "update_popularity")
-    log(f"update_popularity: {pop_seconds:.1f} s; train --activate ({env.get('DEFAULT_ALGORITHM', 'hybrid')})")
-    train_seconds, out = manage(env, "train", "--activate")
+    log(f"update_popularity: {pop_seconds:.1f} s; train --algorithm {algorithm} --activate")
+    train_seconds, out = manage(env, "train", "--algorithm", algorithm, "--activate")
     match = re.search(r"training seconds:\s+([\d.]+)", out)
     version = re.search(r"Trained model version (\d+) \((\w+)\)", out)
     figures = {
         "popularity_s": round(pop_seconds, 1), "train_wall_s": round(train_seconds, 1),
         "train_s": float(match.group(1)) if match else None,
-        "version": int(version.group(1)) if version else None, "algorithm": version.group(2) if version else None,
+        "version": int(version.group(1)) if version else None, "algorithm": algorithm,
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    state.data["training"] = figures
+    trainings[algorithm] = figures
+    state.data["trainings"] = trainings
     state.save()
-    log(f"trained v{figures['version']} ({figures['algorithm']}) in {train_seconds:.1f} s wall "
+    log(f"trained v{figures['version']} ({algorithm}) in {train_seconds:.1f} s wall "
         f"({figures['train_s']} s in model_train)")
     return {**figures, "reused": False}
 
@@ -1019,7 +1035,7 @@ def markdown_report(report: dict, results: list[Result], previous_history: list[
     if tr.get("popularity_s") is not None:
         rows.append(["`update_popularity` (wall)", f"{tr['popularity_s']:.1f} s", ""])
     if tr.get("train_wall_s") is not None:
-        rows.append([f"`train --activate` ({tr.get('algorithm')}, wall)", f"{tr['train_wall_s']:.1f} s",
+        rows.append([f"`train --algorithm {tr.get('algorithm')} --activate` (wall)", f"{tr['train_wall_s']:.1f} s",
                      f"{tr['train_s']:.1f} s in model_train" if tr.get("train_s") is not None else ""])
     if tr.get("reused"):
         rows.append(["model", f"reused v{tr.get('version')} (--reuse-model)",
@@ -1080,7 +1096,10 @@ def parse_args(argv=None):
     data.add_argument("--small", action="store_true", help="the small data set, for a quick run")
     data.add_argument("--seed", type=int, default=42)
     data.add_argument("--fresh", action="store_true", help="regenerate the data set even when it is there")
-    data.add_argument("--reuse-model", action="store_true", help="keep the active model instead of training")
+    data.add_argument("--reuse-model", action="store_true",
+                      help="serve an existing model of --algorithm instead of training one")
+    data.add_argument("--algorithm", default=None,
+                      help="the model to serve (default: DEFAULT_ALGORITHM, hybrid), e.g. itemknn or ease")
     data.add_argument("--import-rows", type=int, default=None,
                       help="rows of the import measurement (default 200,000; 50,000 with --small; 0: skip)")
     data.add_argument("--cold-users", type=int, default=None,
@@ -1262,8 +1281,8 @@ def main(argv=None) -> int:
             print(f"import: {imported['rows_per_s']:,} rows/s ({imported['created']:,} rows in "
                   f"{imported['command_s']:.2f} s; {imported['wall_s']:.1f} s wall)")
         if training.get("train_wall_s") is not None:
-            print(f"training: update_popularity {training['popularity_s']:.1f} s, train --activate "
-                  f"{training['train_wall_s']:.1f} s{' (reused model, earlier figures)' if training.get('reused') else ''}")
+            print(f"training: update_popularity {training['popularity_s']:.1f} s, train --algorithm "
+                  f"{training.get('algorithm')} --activate {training['train_wall_s']:.1f} s{' (reused model, earlier figures)' if training.get('reused') else ''}")
         for note in notes:
             print(f"note: {note}")
         if args.json:

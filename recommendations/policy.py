@@ -9,7 +9,8 @@
   items the user has already seen are offered again.
 
 The history is read at request time, so a new interaction changes the next list without retraining.
-Queries on a miss: the history (1), the winners' item fields (1), and popularity only when needed.
+Queries on a miss: the history (1); item fields only for items this process has not read lately
+(recommendations/item_rows.py); popularity only when needed.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from django.db.models import Case, F, FloatField, Value, When
 
 from catalog.models import Item
 from recommendations.engine.data import SECONDS_PER_DAY
+from recommendations.item_rows import item_rows
 from recommendations.models import Interaction
 from recommendations.serving import ServingModel, serving_model
 
@@ -63,8 +65,9 @@ class ComputedList:
     extra: dict = field(default_factory=dict)
 
 
-def histories_load(user_ids: Sequence[int], transform=None) -> dict[int, History]:
-    """Each user's newest HISTORY_LIMIT interactions with their items' category and code, one query.
+def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None = None) -> dict[int, History]:
+    """Each user's newest HISTORY_LIMIT interactions, one query; their items' category and code from
+    the process's item table (recommendations/item_rows.py, ``epoch`` as there).
 
     A LATERAL join walks the (user, -timestamp) index once per user with a LIMIT, so a heavy user
     costs no more than HISTORY_LIMIT rows, for one user or a thousand. ``transform`` turns the raw
@@ -78,13 +81,13 @@ def histories_load(user_ids: Sequence[int], transform=None) -> dict[int, History
             cursor.execute(HISTORIES_SQL, [ids, settings.HISTORY_LIMIT])
             for row in cursor.fetchall():
                 rows_by_user[row[0]].append(row)
+    items = item_rows({row[1] for rows in rows_by_user.values() for row in rows}, epoch=epoch)
     now = time.time()
-    return {user_id: _history(rows, transform, now) for user_id, rows in rows_by_user.items()}
+    return {user_id: _history(rows, items, transform, now) for user_id, rows in rows_by_user.items()}
 
 
 HISTORIES_SQL = f"""
-SELECT u.user_id, h.item_id, h.interaction_value, EXTRACT(EPOCH FROM h.timestamp)::float8,
-       c.category, c.item_code
+SELECT u.user_id, h.item_id, h.interaction_value, EXTRACT(EPOCH FROM h.timestamp)::float8
 FROM unnest(%s::bigint[]) AS u(user_id)
 CROSS JOIN LATERAL (
     SELECT i.item_id, i.interaction_value, i.timestamp, i.id
@@ -93,16 +96,11 @@ CROSS JOIN LATERAL (
     ORDER BY i.timestamp DESC, i.id DESC
     LIMIT %s
 ) h
--- A primary-key lookup per history row. A plain join lets the planner hash the whole catalog
--- (18 ms at 20,000 items for a 9-row history); LIMIT 1 keeps it from flattening this into one.
-CROSS JOIN LATERAL (
-    SELECT c.category, c.item_code FROM {Item._meta.db_table} c WHERE c.id = h.item_id LIMIT 1
-) c
 ORDER BY u.user_id, h.timestamp DESC, h.id DESC
 """
 
 
-def _history(rows: list[tuple], transform, now: float) -> History:
+def _history(rows: list[tuple], items: dict[int, dict[str, Any]], transform, now: float) -> History:
     item_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     weights = np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows))
     if transform is not None:
@@ -111,7 +109,9 @@ def _history(rows: list[tuple], transform, now: float) -> History:
     if half_life and rows:
         ages = np.maximum(now - np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows)), 0.0)
         weights = (weights * np.exp2(-ages / SECONDS_PER_DAY / half_life)).astype(np.float32)
-    return History(item_ids, weights, [r[4] for r in rows if r[4]], {r[1]: r[5] for r in rows})
+    known = [items.get(r[1]) for r in rows]
+    return History(item_ids, weights, [item["category"] for item in known if item and item["category"]],
+                   {r[1]: item["item_code"] for r, item in zip(rows, known) if item})
 
 
 def history_load(user_id: int, transform=None) -> History:
@@ -134,14 +134,14 @@ def recommendations_compute_many(queries: Sequence[Query], *, epoch: int | None 
     """
     model = serving_model()
     transform = getattr(model.model, "history_weights", None) if model else None
-    histories = histories_load([q.user_id for q in queries], transform)
+    histories = histories_load([q.user_id for q in queries], transform, epoch=epoch)
     personal = {
         position: _personalized_candidates(model, histories[q.user_id], q)
         for position, q in enumerate(queries)
         if model is not None and len(histories[q.user_id]) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED
     }
     wanted = np.unique(np.concatenate([ids for ids, _, _ in personal.values()] or [np.empty(0, np.int64)]))
-    rows = _item_rows(wanted)
+    rows = _item_rows(wanted, epoch)
     pool = PopularPool()
     out = []
     for position, query in enumerate(queries):
@@ -320,22 +320,11 @@ def _favourite_categories(history: History, user_id: int) -> list[str]:
 
 
 # -- shared ---------------------------------------------------------------------------------------
-def _item_rows(item_ids: np.ndarray) -> dict[int, dict[str, Any]]:
-    """The response fields of these items that are still active, in one query.
-
-    ``= ANY(%s)`` with one array parameter: the ORM's ``id__in`` builds and binds a placeholder per
-    id, which cost a miss about a millisecond for its 120 candidates (4x this query).
-    """
+def _item_rows(item_ids: np.ndarray, epoch: int | None = None) -> dict[int, dict[str, Any]]:
+    """The response fields of these items that are still active (recommendations/item_rows.py)."""
     if not len(item_ids):
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(ITEM_ROWS_SQL, [item_ids.tolist()])
-        return {row[0]: dict(zip(ITEM_FIELDS, row)) for row in cursor.fetchall()}
-
-
-ITEM_ROWS_SQL = (
-    f"SELECT {', '.join(ITEM_FIELDS)} FROM {Item._meta.db_table} WHERE id = ANY(%s::bigint[]) AND is_active"
-)
+    return {item_id: row for item_id, row in item_rows(item_ids.tolist(), epoch=epoch).items() if row["is_active"]}
 
 
 def _shape(row: dict[str, Any], score: float, reason: str) -> dict[str, Any]:

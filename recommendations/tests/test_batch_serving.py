@@ -51,8 +51,13 @@ def test_histories_of_many_users_take_one_query_and_keep_newest_first(clusters, 
 
     with CaptureQueriesContext(connection) as queries:
         histories = histories_load(ids)
+    assert len(queries) == 2  # the histories, and the fields of items this process had not read yet
+    with CaptureQueriesContext(connection) as again:
+        again_histories = histories_load(ids)
+    assert {u: (h.item_ids.tolist(), h.codes, h.categories) for u, h in again_histories.items()} == {
+        u: (h.item_ids.tolist(), h.codes, h.categories) for u, h in histories.items()}
+    assert len(again) == 1  # the item fields are remembered (recommendations/item_rows.py)
 
-    assert len(queries) == 1
     assert set(histories) == set(ids)
     reader = clusters.readers[0]  # bought a2, a3, a4, a5 in that order (the last one newest)
     assert histories[reader.pk].item_ids.tolist() == clusters.ids("a5", "a4")
@@ -81,7 +86,8 @@ def test_batch_service_reads_the_cache_once_and_stores_what_the_api_then_serves(
 def test_batch_service_queries_do_not_grow_with_the_number_of_users(clusters, mixed_users, train):
     train("itemknn")
     ids = [user.pk for user in mixed_users]
-    recommendations_for_users(user_ids=ids[2:3], limit=5)  # loads the model and its new-item snapshot
+    # Loads the model, its new-item snapshot and the fields of every item involved (item_rows.py).
+    recommendations_for_users(user_ids=ids, limit=5)
     cache.recommendations_drop(user_ids=ids)
     with CaptureQueriesContext(connection) as few:
         recommendations_for_users(user_ids=ids[:2], limit=5)  # two readers
