@@ -130,8 +130,10 @@ if DB_POOL_ENABLED:
         "timeout": REQUEST_TIMEOUT,
     }
     _db["CONN_MAX_AGE"] = 0
-    # Django then checks each pooled connection on checkout: after a database restart, stale
-    # connections are replaced instead of failing requests.
+    # Django then checks each pooled connection on checkout (one round trip): after a database
+    # restart, stale connections are replaced instead of failing requests. DB_POOL_CHECK=false saves
+    # the round trip (about 10% more POST /interactions per second in make bench) at the price of
+    # one failed request (503) per stale pooled connection after the database restarts.
     _db["CONN_HEALTH_CHECKS"] = env.bool("DB_POOL_CHECK", default=True)
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
