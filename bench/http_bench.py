@@ -1066,6 +1066,9 @@ def markdown_report(report: dict, results: list[Result], previous_history: list[
         "same data. The import's rows are imported into the bench database for real and deleted right after."),
         ("- Latencies are wrk's (no coordinated-omission correction); under a closed loop of N connections, "
         "req/s x latency ≈ N."),
+        ("- Runs on this 2-CPU machine differ by about 10% from one to the next; "
+        "[performance.md](performance.md) has several runs, where each request's time goes, what each "
+        "optimisation bought and the gunicorn settings measured."),
         "",
     ]
     if report.get("notes"):
