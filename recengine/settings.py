@@ -34,6 +34,27 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
+# --- HTTPS: DJANGO_HTTPS=true where clients reach the service over TLS ---------------------------
+# It turns on the redirect to https, secure session and CSRF cookies and HSTS; each has its own
+# variable too. `manage.py check --deploy` is clean with DJANGO_HTTPS=true (a test runs it).
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+# Load balancer probes and container health checks call these over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Both bind every subdomain of the site's domain to HTTPS for good: a decision for whoever runs the
+# domain, not for one service on it. Off unless set, and check --deploy is not told to nag about it.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only if it always sets it).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -187,7 +208,7 @@ REST_FRAMEWORK = {
         "recengine.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["recengine.permissions.APIAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A JSON API: form and multipart bodies are refused with 415.
@@ -198,7 +219,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# Access (recengine/permissions.py): open the recommendation and catalog reads to anyone, and
+# whether the OpenAPI schema and its UIs are public or staff only.
+API_PUBLIC_READS = env.bool("API_PUBLIC_READS", default=False)
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+
 SPECTACULAR_SETTINGS = {
+    "SERVE_PERMISSIONS": ["recengine.permissions.DocsAccess"],
     "TITLE": API_TITLE,
     "VERSION": API_VERSION,
     "DESCRIPTION": "Recommendations, catalog, users and interactions. Authenticate with "

@@ -67,6 +67,7 @@ class ItemViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "item_code"]
     lookup_url_kwarg = "item_id"
     lookup_value_regex = r"\d+"
+    public_reads = True  # open to anyone with API_PUBLIC_READS (recengine/permissions.py)
 
     @extend_schema(
         summary="Create or update the item with this code",

@@ -100,6 +100,7 @@ class RecommendationViewSet(viewsets.ViewSet):
 
     lookup_field = "user_id"
     lookup_value_regex = "[^/]+"
+    public_reads = True  # open to anyone with API_PUBLIC_READS (recengine/permissions.py)
 
     @extend_schema(
         summary="Recommendations for a user",
