@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from recengine.rates import parse_rate
+
 # --- Paths and environment ---------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -209,6 +211,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["recengine.permissions.APIAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["recengine.throttling.CallerRateThrottle"],
+    # Proxies in front that append to X-Forwarded-For; 0: the client address is REMOTE_ADDR (never a
+    # header a client could forge to dodge the anonymous rate limit).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A JSON API: form and multipart bodies are refused with 415.
@@ -223,6 +229,12 @@ REST_FRAMEWORK = {
 # whether the OpenAPI schema and its UIs are public or staff only.
 API_PUBLIC_READS = env.bool("API_PUBLIC_READS", default=False)
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+# Request rate limits (recengine/throttling.py): per authenticated caller (empty: none) and per
+# client address without credentials; 429 with Retry-After beyond them.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="")
+API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", default="60/min")
+for _rate in (API_RATE_LIMIT, API_ANON_RATE_LIMIT):
+    parse_rate(_rate)  # a typo stops the start-up, not every request
 
 SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["recengine.permissions.DocsAccess"],

@@ -10,7 +10,8 @@ None otherwise, so the view carries on through DRF as before. It answers only wh
 - the request carries ``Authorization: Token <key>`` with a key this process has recently checked
   (recengine.auth.remembered); a new key, a session or no credentials go through DRF, which checks
   them and remembers good keys;
-- the view has no throttle (``throttled``; the fast path does not count requests against a rate);
+- the caller is within API_RATE_LIMIT (counted here as DRF's throttle counts it; a caller over the
+  limit goes to DRF, which answers the 429 with Retry-After);
 - the only query parameter is a valid ``limit`` (``plain_query``).
 
 The body is the same dict the view builds (``recommendation_list_data``), encoded with orjson, with
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from recengine.auth import remembered
+from recengine.throttling import rate_wait
 from recommendations.api.fields import ID_MAX
 from recommendations.api.serializers import recommendation_list_data
 from recommendations.services import recommendations_for_users
@@ -61,17 +63,20 @@ def _token_key(request) -> str | None:
     return parts[1]
 
 
-def plain_response(request, user_id: str, throttled: bool) -> HttpResponse | None:
+def plain_response(request, user_id: str) -> HttpResponse | None:
     """The answer to a plain recommendations GET, or None when DRF must answer (module docstring)."""
-    if request.method != "GET" or throttled:
+    if request.method != "GET":
         return None
     if request.META.get("HTTP_ACCEPT", "").strip() not in _JSON_ACCEPTS:
         return None
     key = _token_key(request)
-    if key is None or remembered(key) is None:
+    known = remembered(key) if key is not None else None
+    if known is None:
         return None
     plain = plain_query(request.GET, user_id)
     if plain is None:
+        return None
+    if settings.API_RATE_LIMIT and rate_wait(f"user:{known[0].pk}", settings.API_RATE_LIMIT) is not None:
         return None
     try:
         result = recommendations_for_users(user_ids=[plain[0]], limit=plain[1])[0]

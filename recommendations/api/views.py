@@ -172,5 +172,5 @@ def recommendations_detail(request, user_id: str):
     """``GET /recommendations/{user_id}``: the fast path (recommendations/api/fastpath.py) when it can
     answer, else the DRF view. Routed ahead of the router's identical pattern (see urls.py), which
     stays for the OpenAPI schema and ``reverse("recommendation-detail")``."""
-    response = plain_response(request, user_id, throttled=bool(RecommendationViewSet.throttle_classes))
+    response = plain_response(request, user_id)
     return response if response is not None else _recommendations_drf(request, user_id=user_id)

@@ -127,15 +127,16 @@ def test_requests_the_fast_path_must_leave_to_drf(api, api_user, clusters, drf_c
     assert response.status_code == 401 and len(drf_calls) == 4
 
 
-def test_a_throttled_view_never_takes_the_fast_path(api, clusters, drf_calls, monkeypatch):
-    from rest_framework.throttling import UserRateThrottle
-
-    from recommendations.api.views import RecommendationViewSet
-
+def test_the_fast_path_counts_against_the_rate_limit_and_drf_answers_the_429(api, clusters, drf_calls, settings):
+    settings.API_RATE_LIMIT = "3/min"
     reader = clusters.readers[0].pk
-    api.get(f"/recommendations/{reader}")
-    monkeypatch.setattr(RecommendationViewSet, "throttle_classes", [UserRateThrottle])
-    monkeypatch.setattr(UserRateThrottle, "rate", "1000/min", raising=False)
+    assert api.get(f"/recommendations/{reader}").status_code == 200  # DRF: the token is new
+    assert api.get(f"/recommendations/{reader}").status_code == 200  # fast path
+    assert api.get(f"/recommendations/{reader}").status_code == 200  # fast path
+    assert len(drf_calls) == 1
 
-    assert api.get(f"/recommendations/{reader}").status_code == 200
-    assert len(drf_calls) == 2
+    over = api.get(f"/recommendations/{reader}")
+
+    assert over.status_code == 429 and len(drf_calls) == 2
+    assert 1 <= int(over["Retry-After"]) <= 60
+    assert "throttled" in over.json()["detail"]
