@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "recengine.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -232,6 +233,8 @@ API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 # Request rate limits (recengine/throttling.py): per authenticated caller (empty: none) and per
 # client address without credentials; 429 with Retry-After beyond them.
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="")
+# Largest request body accepted (413 beyond): a full batch of MAX_BATCH_INTERACTIONS events fits.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=10 * 1024 * 1024)
 API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", default="60/min")
 for _rate in (API_RATE_LIMIT, API_ANON_RATE_LIMIT):
     parse_rate(_rate)  # a typo stops the start-up, not every request

@@ -113,7 +113,13 @@ def load_version(version_id: int) -> ServingModel | None:
     if version is None or not version.artifact_path:
         log.warning("model version %s has no artifact; serving popularity", version_id)
         return None
-    artifact = load_artifact(Path(version.artifact_path), key=settings.MODEL_SIGNING_KEY.encode())
+    path, root = Path(version.artifact_path).resolve(), settings.MODEL_PATH.parent.resolve()
+    if not path.is_relative_to(root):
+        # Artifacts are unpickled: only files from the folder this deployment writes them to.
+        log.warning("model version %s: artifact %s is outside MODEL_PATH's folder %s; serving popularity",
+                    version_id, version.artifact_path, root)
+        return None
+    artifact = load_artifact(path, key=settings.MODEL_SIGNING_KEY.encode())
     if artifact is None:
         log.warning("model version %s: artifact %s unusable; serving popularity", version_id, version.artifact_path)
         return None

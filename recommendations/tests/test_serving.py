@@ -81,6 +81,25 @@ def test_a_missing_artifact_means_popularity_and_a_warning(api, clusters, reader
     assert any(f"model version {version.pk}" in message for message in caplog.messages)
 
 
+def test_an_artifact_outside_the_model_folder_is_never_loaded(api, clusters, reader, train, tmp_path, caplog,
+                                                                settings):
+    version = train()
+    elsewhere = tmp_path / "elsewhere" / "model.joblib"  # a valid, signed artifact, just not in MODEL_PATH's folder
+    elsewhere.parent.mkdir()
+    Path(version.artifact_path).rename(elsewhere)
+    # The file itself, and the same file reached from the model folder with "..".
+    for sneaky in (str(elsewhere), f"{settings.MODEL_PATH.parent}/../elsewhere/model.joblib"):
+        reset_serving_model()
+        version.artifact_path = sneaky
+        version.save(update_fields=["artifact_path"])
+
+        with caplog.at_level(logging.WARNING, logger="recommendations"):
+            body = listing(api, reader.pk, limit=3)
+
+        assert body["model_version"] is None
+        assert any("outside MODEL_PATH" in message for message in caplog.messages)
+
+
 @pytest.mark.parametrize("damage", ["garbage", "flipped_byte", "empty"])
 def test_a_corrupt_artifact_means_popularity_and_a_warning(api, clusters, reader, train, caplog, damage):
     version = train()

@@ -1,0 +1,31 @@
+"""Request body size limit for the whole site (MAX_REQUEST_BODY_BYTES).
+
+Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only where ``request.body`` or form data is read; DRF's
+JSON parser reads the stream directly, so without this a client could make a worker read and parse
+any amount. Bodies are judged by their declared Content-Length before anything is read (Django's
+WSGI request reads no more than that); a bad Content-Length is a 400.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(declared)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return JsonResponse({"detail": f"Content-Length must be a number of bytes, not {declared[:40]!r}.",
+                                 "code": "bad_content_length"}, status=400)
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            return JsonResponse({"detail": f"The request body is {length:,} bytes; at most {limit:,} are accepted.",
+                                 "code": "body_too_large"}, status=413)
+        return self.get_response(request)
