@@ -42,6 +42,10 @@ def validate_json_storable(value: Any) -> None:
         raise ValidationError(NUL_IN_JSON)
 
 
+def database_unavailable_body() -> dict:
+    return {"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"}
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus a JSON 503 (never a stack trace) when the database is unreachable.
 
@@ -55,8 +59,5 @@ def exception_handler(exc, context):
         return response
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database error serving %s: %s", context.get("request").path, exc.__class__.__name__)
-        return Response(
-            {"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+        return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     return None

@@ -7,8 +7,12 @@ WSGI request reads no more than that); a bad Content-Length is a 400.
 """
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 class BodySizeLimitMiddleware:
@@ -29,3 +33,24 @@ class BodySizeLimitMiddleware:
             return JsonResponse({"detail": f"The request body is {length:,} bytes; at most {limit:,} are accepted.",
                                  "code": "body_too_large"}, status=413)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """PostgreSQL unreachable anywhere (admin, storefront, probes): a 503 JSON answer, never a stack
+    trace. The API's DRF views answer the same through recengine.api.exception_handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
+        from recengine.api import database_unavailable_body
+
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.error("database error serving %s: %s", request.path, exception.__class__.__name__)
+            return JsonResponse(database_unavailable_body(), status=503)
+        return None

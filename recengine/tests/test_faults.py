@@ -1,0 +1,138 @@
+"""Faults with real services: Redis unreachable (a dead port), PostgreSQL unreachable (a server
+process pointed at a dead port). What must hold: answers keep coming, and nothing stored is lost."""
+from __future__ import annotations
+
+import copy
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings as django_settings
+
+from recommendations.models import Interaction
+
+pytestmark = pytest.mark.django_db
+
+
+def dead_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Every Redis client of this process points at a port where nothing listens."""
+    from django.core.cache import caches
+
+    caches_setting = copy.deepcopy(settings.CACHES)
+    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{dead_port()}/0"
+    settings.CACHES = caches_setting  # Django drops its cache connections when CACHES changes
+    yield
+    for alias in list(caches):
+        try:
+            caches[alias].close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def test_with_redis_down_lists_are_served_from_the_model_and_writes_are_stored(api, clusters, train, redis_down):
+    version = train("itemknn")
+    reader = clusters.readers[0]
+
+    listed = api.get(f"/recommendations/{reader.pk}", {"limit": 3})
+    payload = {"user_id": reader.pk, "item_id": clusters.items["b1"].pk, "interaction_type": "view"}
+    stored = api.post("/interactions", payload, format="json")
+    batch = api.post("/interactions/batch", [payload, {**payload, "interaction_type": "click"}], format="json")
+    again = api.get(f"/recommendations/{reader.pk}", {"limit": 3})
+
+    assert listed.status_code == 200 and listed.json()["model_version"] == version.pk
+    assert listed.json()["cached"] is False and len(listed.json()["recommendations"]) == 3
+    assert stored.status_code == 201 and batch.status_code == 201
+    assert Interaction.objects.filter(user=reader, item=clusters.items["b1"]).count() == 3
+    assert again.status_code == 200 and again.json()["cached"] is False
+
+
+def test_with_redis_down_readyz_says_degraded_but_ready(client, redis_down):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "checks": {"database": True, "redis": False}}
+
+
+def test_readyz_is_ready_with_both(client):
+    assert client.get("/readyz").json() == {"status": "ready", "checks": {"database": True, "redis": True}}
+
+
+def _free_port() -> int:
+    return dead_port()
+
+
+@pytest.fixture
+def server_without_database():
+    """gunicorn as in production (one worker), its DATABASE_URL at a port where nothing listens."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"}}
+    env.update({
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{dead_port()}/recengine",
+        "REDIS_URL": django_settings.REDIS_URL, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 50,
+        "RECENGINE_READ_DOTENV": "false", "REQUEST_TIMEOUT": "1", "WEB_CONCURRENCY": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
+    })
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    proc = subprocess.Popen([gunicorn, "recengine.wsgi:application", "--config", "docker/gunicorn.conf.py"],
+                            cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: {proc.stdout.read().decode()[-2000:]}") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _call(port: int, method: str, path: str, body: bytes | None = None, **headers) -> tuple[int, dict, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method, headers={
+        "Authorization": "Token 0123456789abcdef0123456789abcdef01234567", "Content-Type": "application/json",
+        **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, headers, text = response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, headers, text = error.code, dict(error.headers), error.read().decode()
+    return status, headers, text
+
+
+@pytest.mark.django_db(transaction=False)
+def test_with_postgresql_down_every_answer_is_a_json_503_without_a_trace(server_without_database):
+    port = server_without_database
+
+    assert _call(port, "GET", "/healthz")[0] == 200  # the process is alive
+    assert _call(port, "GET", "/admin/login/")[0] == 200  # a page that needs no database still works
+    for method, path, body, headers in [
+        ("GET", "/readyz", None, {}),
+        ("GET", "/recommendations/1?limit=5", None, {}),
+        ("GET", "/items/popular", None, {}),
+        ("POST", "/interactions", b'{"user_id": 1, "item_id": 1, "interaction_type": "view"}', {}),
+        ("GET", "/storefront/", None, {"Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}),  # a session: read
+    ]:
+        status, headers, text = _call(port, method, path, body, **headers)
+        assert status == 503, (path, status, text[:300])
+        assert headers["Content-Type"] == "application/json", path
+        assert "Traceback" not in text and "psycopg" not in text, path
+        assert "unavailable" in text, path
