@@ -69,6 +69,17 @@ class ItemViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
     public_reads = True  # open to anyone with API_PUBLIC_READS (recengine/permissions.py)
 
+    def get_object(self):
+        """The item of the URL: by id, or by code on ``/items/by-code/{item_code}`` (DRF's OPTIONS
+        answer asks for it there too, to describe the PUT)."""
+        if "item_code" in self.kwargs:
+            item = Item.objects.filter(item_code=self.kwargs["item_code"]).first()
+            if item is None:
+                raise Http404("No item with this code.")
+            self.check_object_permissions(self.request, item)
+            return item
+        return super().get_object()
+
     @extend_schema(
         summary="Create or update the item with this code",
         description="201 when the item was created, 200 when it existed and was updated. "

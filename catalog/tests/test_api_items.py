@@ -120,3 +120,14 @@ def test_it_refuses_an_upsert_with_a_too_long_code(api):
     response = api.put(f"/items/by-code/{'X' * 65}", {"name": "X"}, format="json")
 
     assert response.status_code == 400 and "item_code" in response.json()
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_options_on_the_upsert_url_describes_it_instead_of_failing(staff_api, item_factory, known):
+    if known:
+        item_factory(item_code="SKU-7")
+
+    response = staff_api.options("/items/by-code/SKU-7")
+
+    assert response.status_code == 200
+    assert "PUT" in response["Allow"]
