@@ -27,13 +27,18 @@ def drf_datetime(value: datetime.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def json_bytes(value: Any) -> bytes:
+    """Compact JSON of a value: orjson, or the standard encoder where orjson cannot (e.g. an integer
+    wider than 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def json_has_nul(value: Any) -> bool:
     """Whether a JSON value holds a NUL character, which PostgreSQL jsonb refuses (a 500 otherwise)."""
-    try:
-        text = orjson.dumps(value)
-    except orjson.JSONEncodeError:  # e.g. an integer wider than 64 bits: the slower encoder copes
-        text = json.dumps(value).encode()
-    return b"\\u0000" in text
+    return b"\\u0000" in json_bytes(value)
 
 
 def validate_json_storable(value: Any) -> None:

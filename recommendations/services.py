@@ -5,7 +5,7 @@ honest and never create users or items on the fly.
 """
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from recengine.api import json_bytes
 from recommendations import cache
 from recommendations.models import Interaction, default_weight
 from recommendations.policy import (
@@ -136,6 +137,7 @@ INSERT_ONE_FIELDS = ("user", "item", "interaction_type", "interaction_value", "t
                      "recomm_id")
 
 
+@functools.cache
 def _insert_one_sql() -> str:
     """INSERT ... SELECT that stores nothing when the user or item is unknown or event_id is taken."""
     from accounts.models import User
@@ -195,13 +197,6 @@ def _row_values(event: InteractionEvent, now: datetime) -> tuple:
     )
 
 
-def _json_text(value: dict[str, Any]) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:  # e.g. an integer wider than 64 bits: the slower encoder copes
-        return json.dumps(value)
-
-
 def _copy_rows(events: Sequence[InteractionEvent], now: datetime) -> None:
     """COPY the rows in: about three times the speed of bulk_create, which builds a model per row.
 
@@ -216,7 +211,7 @@ def _copy_rows(events: Sequence[InteractionEvent], now: datetime) -> None:
         copy.set_types(COPY_TYPES)
         for event in events:
             values = list(_row_values(event, now))
-            values[at] = _json_text(values[at])
+            values[at] = json_bytes(values[at]).decode()
             copy.write_row(values)
 
 
