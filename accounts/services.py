@@ -34,6 +34,12 @@ def _unique_violations_as_errors():
         raise ValidationError({field: [f"A user with this {field} already exists."]}) from exc
 
 
+# Client ids above this never move an id sequence: one user or item created with an id near the 64-bit
+# maximum would otherwise exhaust the sequence, and every later create without an id would fail.
+# Such ids leave the sequence alone (auto ids would only reach them after 2**62 creates).
+SEQUENCE_CATCH_UP_MAX = 2**62
+
+
 def _catch_up_id_sequence(user_id: int) -> None:
     """After an insert with a client-chosen id, move the id sequence past it.
 
@@ -56,7 +62,7 @@ def user_create(*, user_id: int | None = None, username: str, **fields: Any) -> 
     user.set_unusable_password()
     with _unique_violations_as_errors():
         user.save(force_insert=True)
-        if user_id is not None:
+        if user_id is not None and user_id <= SEQUENCE_CATCH_UP_MAX:
             _catch_up_id_sequence(user_id)
     return user
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -25,6 +26,12 @@ def drf_datetime(value: datetime.datetime) -> str:
     for the hot paths that build response dicts without a serializer."""
     text = value.astimezone(timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def in_utc(value: datetime.datetime) -> datetime.datetime:
+    """An aware datetime moved to UTC, so PostgreSQL never sees an offset it refuses (it takes at most
+    +/-15:59; Python up to +/-23:59). OverflowError when UTC falls outside years 1 to 9999."""
+    return value.astimezone(datetime.timezone.utc)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -66,3 +73,62 @@ def exception_handler(exc, context):
         logger.error("database error serving %s: %s", context.get("request").path, exc.__class__.__name__)
         return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     return None
+
+
+_HTML_PREFIXES = ("/admin/", "/storefront/")
+
+
+def not_found(request, exception=None):
+    """handler404: JSON for the API (an unknown path or an id that does not match its pattern), the
+    usual page for the admin and the storefront."""
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith(_HTML_PREFIXES):
+        return page_not_found(request, exception)
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def server_error(request):
+    """handler500: JSON for the API, never a stack trace; the usual page for the admin and the storefront."""
+    from django.views.defaults import server_error as server_error_page
+
+    if request.path.startswith(_HTML_PREFIXES):
+        return server_error_page(request)
+    return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+
+
+# Answers any operation can give besides its own (authentication, permissions, limits, outages),
+# added to each operation of the OpenAPI schema that does not document them already.
+COMMON_ERRORS = {
+    "400": "The request is invalid; the body names each bad field or parameter.",
+    "401": "No token, or a token that is not valid (send `Authorization: Token <key>`).",
+    "403": "The caller may not do this (e.g. staff only).",
+    "404": "No such resource, or an id that is not a positive 64-bit integer.",
+    "405": "This method is not allowed here.",
+    "406": "The Accept header asks for something other than JSON.",
+    "413": "The request body is larger than MAX_REQUEST_BODY_BYTES.",
+    "415": "The body is not JSON (`Content-Type: application/json`).",
+    "429": "Over the rate limit; the Retry-After header says how many seconds to wait.",
+    "503": "The database is unavailable; try again shortly.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "`detail` (a message) and often `code`; a 400 names each bad field instead.",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "additionalProperties": True,
+}
+
+
+def document_common_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: COMMON_ERRORS on every operation (schema ``Error``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in COMMON_ERRORS.items():
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": reference}}}
+                )
+    return result

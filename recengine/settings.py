@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A JSON API: form and multipart bodies are refused with 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["recengine.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "EXCEPTION_HANDLER": "recengine.api.exception_handler",
@@ -242,6 +242,7 @@ for _rate in (API_RATE_LIMIT, API_ANON_RATE_LIMIT):
 
 SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["recengine.permissions.DocsAccess"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "recengine.api.document_common_errors"],
     "TITLE": API_TITLE,
     "VERSION": API_VERSION,
     "DESCRIPTION": "Recommendations, catalog, users and interactions. Authenticate with "

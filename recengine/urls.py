@@ -18,3 +18,6 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+handler404 = "recengine.api.not_found"
+handler500 = "recengine.api.server_error"

@@ -163,3 +163,12 @@ def test_it_names_the_field_when_a_unique_race_is_lost(user_factory, field):
         user_create(**fields)
 
     assert field in error.value.message_dict
+
+
+def test_a_client_id_near_the_64_bit_maximum_does_not_use_up_the_id_sequence(api):
+    assert api.post("/users", {"id": 2**63 - 1, "username": "shop-max"}, format="json").status_code == 201
+
+    later = api.post("/users", {"username": "no-id-given"}, format="json")
+
+    assert later.status_code == 201, later.json()
+    assert later.json()["id"] < 2**62  # the sequence was left alone

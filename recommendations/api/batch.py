@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 
-from recengine.api import NUL_IN_JSON, json_has_nul
+from recengine.api import NUL_IN_JSON, in_utc, json_has_nul
 from recommendations.api.fields import ID_MAX, unknown_type_message
 from recommendations.selectors import existing_item_ids, existing_user_ids
 from recommendations.services import BatchResult, InteractionEvent, UnknownReferences, interactions_create_batch
@@ -71,7 +71,11 @@ def _timestamp(value: Any) -> datetime | None:
         parsed = None
     if parsed is None:
         raise RowError("Datetime has wrong format. Use ISO 8601, e.g. 2024-05-01T12:00:00Z.")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.get_default_timezone())
+    try:
+        aware = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.get_default_timezone())
+        return in_utc(aware)
+    except (OverflowError, ValueError):
+        raise RowError("Datetime is out of range: it must fall within years 1 to 9999 in UTC.") from None
 
 
 def _metadata(value: Any) -> dict:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import serializers
 
 from recengine.api import drf_datetime, validate_json_storable
@@ -98,6 +98,24 @@ class BatchRowErrorSerializer(serializers.Serializer):
 
 class BatchErrorSerializer(serializers.Serializer):
     errors = BatchRowErrorSerializer(many=True)
+
+
+class BatchShapeErrorSerializer(serializers.Serializer):
+    non_field_errors = serializers.ListField(
+        child=serializers.CharField(), help_text="The body is not a list of events, or holds too many."
+    )
+
+
+class DetailErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What is wrong, e.g. the body is not JSON.")
+
+
+# A 400 of the batch endpoint: bad rows by index, a body of the wrong shape, or no JSON at all.
+BATCH_400 = PolymorphicProxySerializer(
+    component_name="BatchRejection",
+    serializers=[BatchErrorSerializer, BatchShapeErrorSerializer, DetailErrorSerializer],
+    resource_type_field_name=None,
+)
 
 
 @extend_schema_serializer(many=False)

@@ -12,12 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommendations.api import examples
-from recommendations.api.batch import BatchRejected, batch_store, event_from_payload, events_from_payload
+from recommendations.api.batch import (
+    BatchRejected,
+    batch_store,
+    event_from_payload,
+    events_from_payload,
+)
 from recommendations.api.fastpath import plain_query, plain_response
 from recommendations.api.filters import InteractionFilter
 from recommendations.api.pagination import InteractionCursorPagination
 from recommendations.api.serializers import (
-    BatchErrorSerializer,
+    BATCH_400,
     BatchResultSerializer,
     InteractionBatchSerializer,
     InteractionCreateSerializer,
@@ -82,7 +87,7 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "event_id is already stored, or repeats an earlier one in the batch, are skipped and counted as "
         "duplicates. A 400 lists every bad row by index and stores nothing.",
         request=InteractionBatchSerializer,
-        responses={201: BatchResultSerializer, 400: BatchErrorSerializer},
+        responses={201: BatchResultSerializer, 400: BATCH_400},
         examples=examples.BATCH_REQUEST + examples.BATCH_RESPONSE,
     )
     @action(detail=False, methods=["post"], url_path="batch", pagination_class=None, filterset_class=None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from psycopg import Copy, sql
 
 from accounts.models import User
+from accounts.services import SEQUENCE_CATCH_UP_MAX
 from catalog.models import Item
 from recommendations.models import Interaction
 
@@ -197,15 +198,17 @@ def staff_user_ids(cursor) -> list[int]:
 def sequences_catch_up(cursor, tables: tuple[str, ...] = (USERS, ITEMS)) -> None:
     """Move each id sequence past the largest id, so the next API create does not collide.
 
-    It only ever moves forward: a sequence already beyond the largest id (rows deleted) stays.
+    It only ever moves forward: a sequence already beyond the largest id (rows deleted) stays. Ids
+    above SEQUENCE_CATCH_UP_MAX are left out (see accounts.services).
     """
     for table in tables:
         cursor.execute(
             f"""
             SELECT setval(seq, top) FROM (
-                SELECT pg_get_serial_sequence(%s, 'id') AS seq, (SELECT max(id) FROM {table}) AS top
+                SELECT pg_get_serial_sequence(%s, 'id') AS seq,
+                       (SELECT max(id) FROM {table} WHERE id <= %s) AS top
             ) AS t
             WHERE top IS NOT NULL AND top > COALESCE(pg_sequence_last_value(seq::regclass), 0)
             """,
-            [table],
+            [table, SEQUENCE_CATCH_UP_MAX],
         )

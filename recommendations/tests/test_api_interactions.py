@@ -139,3 +139,14 @@ def test_an_unknown_user_with_a_new_event_id_stores_nothing_and_names_the_user(a
 
     assert response.status_code == 400 and set(response.json()) == {"user_id"}
     assert not Interaction.objects.exists()
+
+
+def test_offsets_postgresql_refuses_are_moved_to_utc_and_impossible_times_refused(api, user, item):
+    far = post(api, {"user_id": user.pk, "item_id": item.pk, "interaction_type": "view",
+                     "timestamp": "2024-05-01T12:00:00+19:00"})
+    assert far.status_code == 201 and far.json()["timestamp"] == "2024-04-30T17:00:00Z"
+
+    before_year_one = post(api, {"user_id": user.pk, "item_id": item.pk, "interaction_type": "view",
+                                 "timestamp": "0001-01-01T01:00:00+05:00"})
+    assert before_year_one.status_code == 400 and "timestamp" in before_year_one.json()
+    assert Interaction.objects.count() == 1

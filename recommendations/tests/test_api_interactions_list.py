@@ -63,3 +63,18 @@ def test_it_refuses_the_list_to_non_staff(api, history):
 
 def test_it_refuses_the_list_without_a_token(anon):
     assert anon.get("/interactions").status_code == 401
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"user_id": str(2**64)}, "user_id"),
+    ({"item_id": "0"}, "item_id"),
+    ({"until": "0001-01-01T01:00:00+05:00"}, "until"),
+])
+def test_filters_out_of_range_are_a_400_naming_them(staff_api, params, field):
+    response = staff_api.get("/interactions", params)
+
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_a_filter_time_with_a_far_offset_is_read_in_utc(staff_api):
+    assert staff_api.get("/interactions", {"until": "1233-07-30T04:51:24.89+19:00"}).status_code == 200
