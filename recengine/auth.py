@@ -36,10 +36,10 @@ class CachedTokenAuthentication(TokenAuthentication):
         ttl = settings.AUTH_TOKEN_CACHE_SECONDS
         if ttl <= 0:
             return super().authenticate_credentials(key)
+        known = remembered(key)
+        if known is not None:
+            return known
         now = time.monotonic()
-        entry = _entries.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1], entry[2]
         user, token = super().authenticate_credentials(key)  # raises for unknown keys, inactive users
         with _lock:
             if len(_entries) >= MAX_ENTRIES:

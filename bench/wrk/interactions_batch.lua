@@ -7,17 +7,13 @@ local users, items, headers
 local size = tonumber(os.getenv("BATCH_SIZE") or "1000")
 local kinds = {"view", "view", "view", "view", "click", "click", "like", "purchase"}
 function init(args)
-  users = common.read_ids(os.getenv("IDS_FILE"))
-  items = common.read_ids(os.getenv("ITEMS_FILE"))
-  common.picker(users)  -- seeds math.random per thread
-  headers = common.headers({["Content-Type"] = "application/json"})
+  users, items, headers = common.events_init()
 end
 
 request = function()
   local rows = {}
   for i = 1, size do
-    rows[i] = '{"user_id": ' .. users[math.random(#users)] .. ', "item_id": ' .. items[math.random(#items)]
-      .. ', "interaction_type": "' .. kinds[math.random(#kinds)] .. '"}'
+    rows[i] = common.event(users, items, kinds[math.random(#kinds)])
   end
   return wrk.format("POST", "/interactions/batch", headers, "[" .. table.concat(rows, ", ") .. "]")
 end

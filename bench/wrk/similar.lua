@@ -2,13 +2,6 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "common.lua")
 
-local next_id, headers
-local limit = os.getenv("LIMIT") or "10"
-function init(args)
-  next_id = common.picker(common.read_ids(os.getenv("IDS_FILE")))
-  headers = common.headers()
-end
-
-request = function()
-  return wrk.format("GET", "/items/" .. next_id() .. "/similar?limit=" .. limit, headers)
-end
+init, request = common.get_by_id(function(id, limit)
+  return "/items/" .. id .. "/similar?limit=" .. limit
+end)

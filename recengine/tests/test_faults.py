@@ -2,6 +2,7 @@
 process pointed at a dead port). What must hold: answers keep coming, and nothing stored is lost."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import socket
@@ -13,6 +14,7 @@ import urllib.request
 import pytest
 from django.conf import settings as django_settings
 
+from recengine.embedded import redis_alive
 from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +27,29 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def redis_down(settings):
-    """Every Redis client of this process points at a port where nothing listens."""
+@contextlib.contextmanager
+def cache_at(settings, port: int):
+    """Every Redis client of this process points at 127.0.0.1:<port> until the block ends."""
     from django.core.cache import caches
 
     caches_setting = copy.deepcopy(settings.CACHES)
-    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{dead_port()}/0"
+    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{port}/0"
     settings.CACHES = caches_setting  # Django drops its cache connections when CACHES changes
-    yield
-    for alias in list(caches):
-        try:
-            caches[alias].close()
-        except Exception:  # noqa: BLE001
-            pass
+    try:
+        yield
+    finally:
+        for alias in list(caches):
+            try:
+                caches[alias].close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Every Redis client of this process points at a port where nothing listens."""
+    with cache_at(settings, dead_port()):
+        yield
 
 
 def test_with_redis_down_lists_are_served_from_the_model_and_writes_are_stored(api, clusters, train, redis_down):
@@ -69,14 +80,10 @@ def test_readyz_is_ready_with_both(client):
     assert client.get("/readyz").json() == {"status": "ready", "checks": {"database": True, "redis": True}}
 
 
-def _free_port() -> int:
-    return dead_port()
-
-
 @pytest.fixture
 def server_without_database():
     """gunicorn as in production (one worker), its DATABASE_URL at a port where nothing listens."""
-    port = _free_port()
+    port = dead_port()
     env = {k: v for k, v in os.environ.items() if k not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"}}
     env.update({
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{dead_port()}/recengine",
@@ -150,14 +157,7 @@ class PrivateRedis:
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
+        while not redis_alive(self.port):
             if time.monotonic() > deadline:
                 raise RuntimeError("private redis-server did not start")
             time.sleep(0.05)
@@ -170,20 +170,13 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis(settings, tmp_path):
-    from django.core.cache import caches
-
     server = PrivateRedis(tmp_path)
     server.start()
-    caches_setting = copy.deepcopy(settings.CACHES)
-    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{server.port}/0"
-    settings.CACHES = caches_setting
-    yield server
-    server.stop()
-    for alias in list(caches):
-        try:
-            caches[alias].close()
-        except Exception:  # noqa: BLE001
-            pass
+    try:
+        with cache_at(settings, server.port):
+            yield server
+    finally:
+        server.stop()
 
 
 def test_redis_stopped_and_restarted_under_use_loses_no_request(api, clusters, train, private_redis):

@@ -26,6 +26,7 @@ import re
 import orjson
 from django.conf import settings
 from django.http import HttpResponse
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
 from recengine.auth import remembered
 from recengine.throttling import rate_wait
@@ -57,10 +58,14 @@ def plain_query(params, user_id: str) -> tuple[int, int] | None:
 
 
 def _token_key(request) -> str | None:
-    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0].lower() != "token":
+    """The key of ``Authorization: Token <key>``, parsed as DRF's TokenAuthentication parses it."""
+    parts = get_authorization_header(request).split()
+    if len(parts) != 2 or parts[0].lower() != TokenAuthentication.keyword.lower().encode():
         return None
-    return parts[1]
+    try:
+        return parts[1].decode()
+    except UnicodeError:
+        return None
 
 
 def plain_response(request, user_id: str) -> HttpResponse | None:
