@@ -6,14 +6,15 @@ from rest_framework.validators import UniqueValidator
 
 from accounts.models import User
 from recengine.api import validate_json_storable
+from recengine.fields import StrictEmailField, StrictIntegerField, StrictTypesMixin
 
 ID_MAX = 2**63 - 1
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An end user. `email` may be null; an empty string is stored as null."""
 
-    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    email = StrictEmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
     preferences = serializers.DictField(
         required=False, validators=[validate_json_storable], help_text="Free-form JSON object."
     )
@@ -39,7 +40,7 @@ class UserSerializer(serializers.ModelSerializer):
 class UserCreateSerializer(UserSerializer):
     """A new end user; `id` is optional so a shop can keep its own numeric ids."""
 
-    id = serializers.IntegerField(
+    id = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=ID_MAX,

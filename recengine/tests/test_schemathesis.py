@@ -1,6 +1,10 @@
 """The API against its own OpenAPI schema, with schemathesis: every operation, authenticated as staff,
-a bounded and repeatable (derandomized) run. No answer may be a 5xx, an undocumented status code, a
-wrong content type or a body that breaks the documented schema."""
+bounded and repeatable (derandomized) runs.
+
+Valid data (positive mode): no answer may be a 5xx, an undocumented status code, a wrong content
+type or a body or header that breaks the documented schema.
+Invalid data (negative mode: wrong types, out-of-range numbers, too-long strings, empty or repeated
+parameters...): every request must be refused with a documented 4xx, never accepted, never a 5xx."""
 from __future__ import annotations
 
 import pytest
@@ -8,8 +12,10 @@ import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -19,8 +25,14 @@ from schemathesis.checks import (
 from recengine.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
+
+negative_schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
+NEGATIVE_CHECKS = [not_a_server_error, negative_data_rejection, status_code_conformance, content_type_conformance,
+                   response_schema_conformance]
 
 
 @pytest.fixture
@@ -42,3 +54,10 @@ def staff_token(django_db_setup, django_db_blocker):
 @pytest.mark.django_db(transaction=True)
 def test_every_operation_answers_as_its_schema_says(case, staff_token):
     case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
+
+
+@negative_schema.parametrize()
+@hypothesis_settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db(transaction=True)
+def test_every_operation_refuses_invalid_data(case, staff_token):
+    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=NEGATIVE_CHECKS)

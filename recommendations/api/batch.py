@@ -8,7 +8,6 @@ Errors name the field, with the row's index, and every bad row is reported, not 
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +17,12 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 
 from recengine.api import NUL_IN_JSON, in_utc, json_has_nul
+from recengine.fields import json_type_name
 from recommendations.api.fields import ID_MAX, unknown_type_message
 from recommendations.selectors import existing_item_ids, existing_user_ids
 from recommendations.services import BatchResult, InteractionEvent, UnknownReferences, interactions_create_batch
 
 REQUIRED = "This field is required."
-_DIGITS = re.compile(r"^\d{1,19}$")
 
 
 class RowError(Exception):
@@ -31,10 +30,8 @@ class RowError(Exception):
 
 
 def _id(value: Any) -> int:
-    if isinstance(value, str) and _DIGITS.match(value):
-        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RowError("A valid integer is required.")
+        raise RowError(f"Expected an integer, got {json_type_name(value)}.")
     if not 1 <= value <= ID_MAX:
         raise RowError(f"Must be between 1 and {ID_MAX}.")
     return value
@@ -49,8 +46,8 @@ def _interaction_type(value: Any) -> str:
 def _value(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise RowError("A valid number is required.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RowError(f"Expected a number, got {json_type_name(value)}.")
     try:
         number = float(value)
     except (ValueError, OverflowError):
@@ -92,9 +89,9 @@ def _text(max_length: int):
     def check(value: Any) -> str:
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise RowError("Not a valid string.")
-        text = str(value).strip()
+        if not isinstance(value, str):
+            raise RowError(f"Expected a string, got {json_type_name(value)}.")
+        text = value.strip()
         if "\x00" in text:
             raise RowError("Null characters are not allowed.")
         if len(text) > max_length:

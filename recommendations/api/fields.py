@@ -6,6 +6,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from recengine.fields import StrictFloatField, StrictIntegerField
+
 # Ids are PostgreSQL bigints.
 ID_MAX = 2**63 - 1
 
@@ -15,22 +17,23 @@ def unknown_type_message(value: Any) -> str:
     return f"{value!r} is not a valid interaction type; allowed: {allowed}."
 
 
-class IdField(serializers.IntegerField):
-    """A positive 64-bit integer id."""
-
+class _IdBounds:
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(**kwargs)
 
 
-class WeightField(serializers.FloatField):
-    """A finite number; true/false are refused rather than read as 1/0."""
+class IdField(_IdBounds, serializers.IntegerField):
+    """A positive 64-bit integer id read from a path or query string."""
 
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+
+class JSONIdField(_IdBounds, StrictIntegerField):
+    """A positive 64-bit integer id in a request body: a JSON integer (a string is refused, as in a batch row)."""
+
+
+class WeightField(StrictFloatField):
+    """A finite JSON number; true/false and strings are refused."""
 
 
 class InteractionTypeField(serializers.ChoiceField):

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 
 from recengine.api import in_utc
+from recengine.filters import StrictFilterForm
 from recommendations.api.fields import ID_MAX
 from recommendations.models import Interaction
 
@@ -57,4 +58,5 @@ class InteractionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Interaction
+        form = StrictFilterForm
         fields = ["user_id", "item_id", "interaction_type", "since", "until"]

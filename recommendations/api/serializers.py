@@ -6,7 +6,8 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_seri
 from rest_framework import serializers
 
 from recengine.api import drf_datetime, validate_json_storable
-from recommendations.api.fields import IdField, InteractionTypeField, WeightField
+from recengine.fields import StrictCharField
+from recommendations.api.fields import IdField, InteractionTypeField, JSONIdField, WeightField
 from recommendations.models import Interaction
 from recommendations.selectors import existing_item_ids, existing_user_ids
 
@@ -48,8 +49,8 @@ class InteractionCreateSerializer(serializers.Serializer):
     recommendations.api.batch (same rules, a fraction of the cost); tests keep them in agreement.
     """
 
-    user_id = IdField(help_text="Id of an existing user.")
-    item_id = IdField(help_text="Id of an existing item.")
+    user_id = JSONIdField(help_text="Id of an existing user.")
+    item_id = JSONIdField(help_text="Id of an existing item.")
     interaction_type = InteractionTypeField(help_text="One of the configured types (INTERACTION_WEIGHTS).")
     interaction_value = WeightField(
         required=False, allow_null=True, min_value=0,
@@ -61,11 +62,11 @@ class InteractionCreateSerializer(serializers.Serializer):
     metadata = serializers.DictField(
         required=False, default=dict, validators=[validate_json_storable], help_text="Free-form JSON object."
     )
-    event_id = serializers.CharField(
+    event_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=128,
         help_text="Client-chosen id; a retried POST with the same id stores one row.",
     )
-    recomm_id = serializers.CharField(
+    recomm_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, default="",
         help_text="Id of the recommendation list that led to this event, if any.",
     )
