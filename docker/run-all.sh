@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Runs web (gunicorn), a Celery worker and Celery beat in the foreground; Ctrl-C stops all three.
-# The one worker serves both queues (default "celery" and the training queue); on more machines,
-# run `celery -A recengine worker -Q training` on the big-memory one. Beat reads its schedule from
-# the database: `manage.py setup_periodic_tasks` (make run calls it) writes it.
+# Each is started by docker/entrypoint.sh exactly as the container image starts it. The one worker
+# serves both queues (default "celery" and the training queue); on more machines, run
+# `celery -A recengine worker -Q training` on the big-memory one. Beat reads its schedule from the
+# database: `manage.py setup_periodic_tasks` (make run calls it) writes it.
 set -euo pipefail
-PY=${PY:-python}
-BIN=$(dirname "$PY")
+PY=$(command -v "${PY:-python}")
+BIN=$(cd "$(dirname "$PY")" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+# The entrypoint takes python, gunicorn and celery from PATH: the venv's.
+export PATH="$BIN:$PATH"
+# make run has just migrated, so the database is up: no need to wait for it.
+export DB_WAIT_SECONDS=${DB_WAIT_SECONDS:-0}
 
-# Celery processes use persistent connections rather than a pool per forked child.
-DB_POOL_ENABLED=false CONN_MAX_AGE=60 \
-  "$BIN/celery" -A recengine worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-2}" \
-  --queues="celery,${CELERY_TRAINING_QUEUE:-training}" &
+"$HERE/entrypoint.sh" worker &
 worker=$!
-DB_POOL_ENABLED=false CONN_MAX_AGE=60 \
-  "$BIN/celery" -A recengine beat --loglevel=INFO &
+"$HERE/entrypoint.sh" beat &
 beat=$!
 trap 'kill $worker $beat 2>/dev/null || true; wait' EXIT INT TERM
 
-"$BIN/gunicorn" recengine.wsgi:application --config "$HERE/gunicorn.conf.py"
+"$HERE/entrypoint.sh" web
