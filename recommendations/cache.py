@@ -7,6 +7,7 @@ error is logged and treated as a miss, and the request carries on without the ca
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ import orjson
 from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+
+from recengine.dbrouters import replica_configured
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +28,17 @@ CATALOG_EPOCH_KEY = "recengine:catalog_epoch"
 # A stored value is one JSON object whose last key is the rows:
 #   {"model_version":..,"source":..,"limit":..,"recomm_id":..,"format":3,"epoch":..,"ends":[..],
 #    "recommendations":[{row},{row},...]}
+# (plus "fallback":"<reason>" after "recomm_id" when the list came from popularity instead of the model)
 # ``ends[i]`` is where row i ends, counted from the first row's "{". A hit for ``limit`` items
 # parses the small header and only the first ``limit`` rows, not every row cached (up to
 # MAX_RECOMMENDATIONS_LIMIT): about a tenth of the cost for the usual limit of 10.
 ROWS_MARKER = b',"recommendations":['
 ROWS_END = b"]}"
+# With a read replica (recengine/dbrouters.py): a write that drops cached lists first leaves one of
+# these for DATABASE_REPLICA_LAG_SECONDS ("catalog" after a catalog change, else the user's id), and
+# lists are computed from the primary while one of their users' (or the catalog's) is there, so a
+# list computed right after a write never misses it and is never cached without it.
+PRIMARY_READS_KEY = "recengine:primary_reads:{}"
 
 
 def user_key(user_id: int) -> str:
@@ -52,6 +61,9 @@ class CachedList:
     raw: bytes = field(repr=False)
     start: int = field(repr=False)
     ends: list[int] = field(repr=False)
+    # Why the list came from popularity (policy.ComputedList.fallback); None: from the model, or
+    # an entry written before the field was (then ``source`` "popularity" says it fell back).
+    fallback: str | None = None
 
     def rows(self, n: int | None = None) -> list[dict[str, Any]]:
         """The first ``n`` rows (all without ``n``), parsed from the stored bytes."""
@@ -91,7 +103,7 @@ def decode(raw: bytes, epoch: int) -> CachedList | None:
     if (ends[-1] if ends else 0) != len(raw) - len(ROWS_END) - start:
         return None
     return CachedList(header.get("model_version"), str(header.get("source", "")), limit,
-                      str(header.get("recomm_id", "")), len(ends), raw, start, ends)
+                      str(header.get("recomm_id", "")), len(ends), raw, start, ends, header.get("fallback"))
 
 
 def recommendations_lookup(*, user_id: int) -> tuple[CachedList | None, int | None]:
@@ -134,7 +146,13 @@ def recommendations_get(*, user_id: int) -> CachedList | None:
 def catalog_epoch_bump() -> None:
     """Invalidate every cached list at once (an item left the recommendable catalog)."""
     try:
-        _redis().incr(CATALOG_EPOCH_KEY)
+        if replica_configured():
+            pipe = _redis().pipeline(transaction=False)
+            pipe.set(PRIMARY_READS_KEY.format("catalog"), 1, ex=_primary_reads_seconds())
+            pipe.incr(CATALOG_EPOCH_KEY)
+            pipe.execute()
+        else:
+            _redis().incr(CATALOG_EPOCH_KEY)
     except RedisError as exc:
         logger.warning("could not invalidate cached lists after a catalog change: %s", exc)
 
@@ -165,11 +183,39 @@ def recommendations_set_many(*, entries: dict[int, dict[str, Any]], epoch: int |
 
 def recommendations_drop(*, user_ids: Iterable[int]) -> None:
     """Forget the lists of these users, in one DEL call."""
-    keys = [user_key(user_id) for user_id in set(user_ids)]
+    user_ids = set(user_ids)
+    keys = [user_key(user_id) for user_id in user_ids]
     if not keys:
         return
     try:
-        _redis().delete(*keys)
+        if replica_configured():
+            # The markers first: whoever finds a list gone also finds its marker (see PRIMARY_READS_KEY).
+            pipe = _redis().pipeline(transaction=False)
+            seconds = _primary_reads_seconds()
+            for user_id in user_ids:
+                pipe.set(PRIMARY_READS_KEY.format(user_id), 1, ex=seconds)
+            pipe.delete(*keys)
+            pipe.execute()
+        else:
+            _redis().delete(*keys)
     except RedisError as exc:
         # The stale lists expire on their own after REDIS_TTL seconds.
         logger.warning("recommendation cache invalidation failed for %d users: %s", len(keys), exc)
+
+
+def _primary_reads_seconds() -> int:
+    return max(1, math.ceil(settings.DATABASE_REPLICA_LAG_SECONDS))
+
+
+def primary_reads_needed(*, user_ids: Iterable[int]) -> bool:
+    """Whether lists of these users must be computed from the primary: with a replica, a write for one
+    of them (or to the catalog) happened less than DATABASE_REPLICA_LAG_SECONDS ago, or Redis cannot
+    say. Always False without a replica (and then no Redis call)."""
+    if not replica_configured():
+        return False
+    keys = [PRIMARY_READS_KEY.format(user_id) for user_id in dict.fromkeys(user_ids)]
+    try:
+        return any(value is not None for value in _redis().mget([*keys, PRIMARY_READS_KEY.format("catalog")]))
+    except RedisError as exc:
+        logger.warning("could not read the replica markers (%s); reading the primary", exc)
+        return True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from recengine.dbrouters import replica_or_primary
 from recommendations.models import Interaction
 from recommendations.services import recommendations_for_users
 
@@ -37,12 +38,13 @@ def user_id_chunks(*, chunk_size: int) -> Iterator[list[int]]:
     """Ids of the users with interactions, ascending, ``chunk_size`` at a time (keyset pagination)."""
     after = 0
     while True:
-        chunk = list(
+        # A scan that may lag a moment (recengine/dbrouters.py); the block must not hold the yield.
+        chunk = replica_or_primary(lambda after=after: list(
             Interaction.objects.filter(user_id__gt=after)
             .order_by("user_id")
             .values_list("user_id", flat=True)
             .distinct()[:chunk_size]
-        )
+        ))
         if not chunk:
             return
         yield chunk

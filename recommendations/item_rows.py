@@ -21,11 +21,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import Item
+from recengine.dbrouters import read_alias
 
 FIELDS = ("id", "item_code", "name", "category", "popularity_score", "is_active")
 ROWS_SQL = f"SELECT {', '.join(FIELDS)} FROM {Item._meta.db_table} WHERE id = ANY(%s::bigint[])"
@@ -60,7 +61,7 @@ def item_rows(item_ids: Iterable[int], *, epoch: int | None = None) -> dict[int,
     rows = table.rows
     missing = [i for i in dict.fromkeys(ids) if i not in rows]
     if missing:
-        with connection.cursor() as cursor:
+        with connections[read_alias(Item)].cursor() as cursor:  # the replica inside replica_reads()
             cursor.execute(ROWS_SQL, [missing])
             found = {row[0]: dict(zip(FIELDS, row)) for row in cursor.fetchall()}
         for item_id in missing:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from recengine.dbrouters import replica_or_primary
 from recengine.locks import advisory_lock
 from recommendations.models import Interaction, ModelVersion
 
@@ -200,7 +201,8 @@ def recently_active_user_ids(*, since: datetime, chunk_size: int) -> Iterator[li
     active = User.objects.filter(Exists(recent)).order_by("pk").values_list("pk", flat=True)
     last = 0
     while True:
-        ids = list(active.filter(pk__gt=last)[:chunk_size])
+        # A scan that may lag a moment (recengine/dbrouters.py); the block must not hold the yield.
+        ids = replica_or_primary(lambda last=last: list(active.filter(pk__gt=last)[:chunk_size]))
         if ids:
             yield ids
         if len(ids) < chunk_size:

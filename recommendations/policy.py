@@ -21,14 +21,16 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import Case, F, FloatField, Value, When
 
 from catalog.models import Item
+from recengine.dbrouters import read_alias, replica_configured, replica_or_primary
+from recommendations.cache import primary_reads_needed
 from recommendations.engine.data import SECONDS_PER_DAY
 from recommendations.item_rows import item_rows
 from recommendations.models import Interaction
-from recommendations.serving import ServingModel, serving_model
+from recommendations.serving import ServingModel, model_missing_reason, serving_model
 
 ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 # Candidates fetched beyond the limit, to absorb items deactivated or filtered since training.
@@ -63,6 +65,9 @@ class ComputedList:
     model_version: int | None
     source: str
     extra: dict = field(default_factory=dict)
+    # Why the list came from popularity instead of the model (None: it did not); the reasons are
+    # recengine.observability.metrics.FALLBACK_REASONS.
+    fallback: str | None = None
 
 
 def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None = None) -> dict[int, History]:
@@ -77,7 +82,7 @@ def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None
     ids = sorted({int(u) for u in user_ids})
     rows_by_user: dict[int, list[tuple]] = {user_id: [] for user_id in ids}
     if ids:
-        with connection.cursor() as cursor:
+        with connections[read_alias(Interaction)].cursor() as cursor:
             cursor.execute(HISTORIES_SQL, [ids, settings.HISTORY_LIMIT])
             for row in cursor.fetchall():
                 rows_by_user[row[0]].append(row)
@@ -131,7 +136,18 @@ def recommendations_compute_many(queries: Sequence[Query], *, epoch: int | None 
     candidate; the model still scores one history at a time, as for a single request.
     ``epoch``: the catalog epoch the caller already read from Redis (saves a GET; see
     content_serving.new_items_snapshot).
+
+    With a read replica (recengine/dbrouters.py) the histories, items and users are read from it,
+    unless one of these users (or the catalog) was written less than DATABASE_REPLICA_LAG_SECONDS
+    ago: then the whole batch reads the primary, so no list is computed, and cached, without it.
+    When the replica fails, the batch is computed again from the primary (dbrouters.replica_or_primary).
     """
+    if not replica_configured() or primary_reads_needed(user_ids=[q.user_id for q in queries]):
+        return _compute_many(queries, epoch)
+    return replica_or_primary(lambda: _compute_many(queries, epoch))
+
+
+def _compute_many(queries: Sequence[Query], epoch: int | None) -> list[ComputedList]:
     model = serving_model()
     transform = getattr(model.model, "history_weights", None) if model else None
     histories = histories_load([q.user_id for q in queries], transform, epoch=epoch)
@@ -152,13 +168,18 @@ def recommendations_compute_many(queries: Sequence[Query], *, epoch: int | None 
             chosen = _personalized_rows(*personal[position], rows, query)
             source = model.algorithm
             chosen = _with_new_items(model, history, query, chosen, epoch)
+            fallback = None if chosen else "no_model_candidates"
+        elif model is None:
+            fallback = model_missing_reason()
+        else:
+            fallback = "cold_user" if len(history) else "no_history"
         if len(chosen) < query.limit:
             chosen += _popular(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen, pool=pool)
         if not chosen and not query.include_seen:
             # Everything allowed has been seen: better to offer it again than to show nothing.
             chosen = _popular(History(np.empty(0, np.int64), np.empty(0, np.float32), [], {}), query, taken=[],
                               biased=False, pool=pool)
-        out.append(ComputedList(chosen[: query.limit], model.version_id if model else None, source))
+        out.append(ComputedList(chosen[: query.limit], model.version_id if model else None, source, fallback=fallback))
     return out
 
 

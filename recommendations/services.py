@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recengine.api import json_bytes
+from recengine.observability import metrics
 from recommendations import cache
 from recommendations.models import Interaction, default_weight
 from recommendations.policy import (
@@ -297,9 +298,18 @@ def recommendations_for_user(
     if rows is not None and not include_seen:
         rows = _filter_rows(rows, categories, exclude)
         if len(rows) >= limit or entry.size < entry.limit:
+            metrics.lists_served(1, 0, _entry_fallback(entry))
             return Recommendations(user_id, rows[:limit], True, now, entry.model_version, entry.recomm_id)
     computed = recommendations_compute(Query(user_id, limit, tuple(categories), tuple(exclude), include_seen))
+    metrics.lists_served(0, 1, (computed.fallback,) if computed.fallback else ())
     return Recommendations(user_id, computed.recommendations, False, now, computed.model_version, uuid.uuid4().hex)
+
+
+def _entry_fallback(entry: cache.CachedList) -> tuple[str, ...]:
+    """The fallback reason of a cached list, as a tuple of zero or one (``unknown`` for older entries)."""
+    if entry.fallback:
+        return (entry.fallback,)
+    return ("unknown",) if entry.source == "popularity" else ()
 
 
 def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
@@ -316,10 +326,14 @@ def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
     current_version = current.version_id if current else None
     entries, epoch = cache.recommendations_lookup_many(user_ids=user_ids)
     answered: dict[int, Recommendations] = {}
+    fallbacks: list[str] = []  # one reason per list served from popularity
     for user_id, entry in entries.items():
         rows = _cached_rows(entry, limit) if _answers(entry, limit, current_version) else None
         if rows is not None:
             answered[user_id] = Recommendations(user_id, rows, True, now, entry.model_version, entry.recomm_id)
+            if entry.fallback or entry.source == "popularity":
+                fallbacks += _entry_fallback(entry)
+    hits = len(answered)
     misses = list(dict.fromkeys(user_id for user_id in user_ids if user_id not in answered))
     if record_stats:  # the staff dashboard's cache hit rate; precompute and export pass False
         cache_stats_record(hits=len(answered), misses=len(misses))
@@ -333,9 +347,14 @@ def recommendations_for_users(*, user_ids: Sequence[int], limit: int,
             "model_version": result.model_version, "source": result.source, "limit": computed_for,
             "recomm_id": recomm_id, "recommendations": result.recommendations,
         }
+        if result.fallback:
+            fresh[user_id]["fallback"] = result.fallback
+            fallbacks.append(result.fallback)
         answered[user_id] = Recommendations(user_id, result.recommendations[:limit], False, now,
                                             result.model_version, recomm_id)
     cache.recommendations_set_many(entries=fresh, epoch=epoch)
+    if record_stats:  # Prometheus: counted once the lists are there (a failure here is retried by DRF)
+        metrics.lists_served(hits, len(misses), fallbacks)
     return [answered[user_id] for user_id in user_ids]
 
 

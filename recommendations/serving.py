@@ -153,6 +153,7 @@ def serving_model() -> ServingModel | None:
             # Swap in one assignment: requests in flight keep the object they already hold.
             _holder.current = load_version(version_id) if version_id else None
             _holder.version_id = version_id
+            _serving_metrics(version_id)
         _holder.checked_at = time.monotonic()
     return _holder.current
 
@@ -163,3 +164,19 @@ def reset_serving_model() -> None:
         _holder.current = None
         _holder.version_id = None
         _holder.checked_at = float("-inf")
+        _serving_metrics(None)
+
+
+def model_missing_reason() -> str:
+    """Why ``serving_model()`` is None: ``model_unavailable`` when a version is active but its artifact
+    would not load, else ``no_active_model`` (the fallback reasons of recengine/observability/metrics.py)."""
+    return "model_unavailable" if _holder.version_id and _holder.current is None else "no_active_model"
+
+
+def _serving_metrics(version_id: int | None) -> None:
+    """recengine_model_active_version / _info / _load_failures_total for this process."""
+    from recengine.observability.metrics import model_serving
+
+    current = _holder.current
+    model_serving(current.version_id if current else None, current.algorithm if current else None,
+                  failed=bool(version_id) and current is None)

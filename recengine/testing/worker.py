@@ -44,8 +44,10 @@ def worker_environment() -> dict[str, str]:
 
 @contextmanager
 def celery_worker(*, log_path: Path, queues: str = f"celery,{settings.CELERY_TRAINING_QUEUE}",
-                  concurrency: int = 2) -> Iterator[subprocess.Popen]:
-    """Start a worker, wait until it answers a ping, yield its process; stop it however the block ends."""
+                  concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """Start a worker, wait until it answers a ping, yield its process; stop it however the block ends.
+
+    ``env``: more environment variables for the worker (e.g. LOG_FORMAT, CELERY_METRICS_PORT)."""
     from recengine.celery import app
 
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
@@ -56,8 +58,8 @@ def celery_worker(*, log_path: Path, queues: str = f"celery,{settings.CELERY_TRA
     ]
     with open(log_path, "wb") as log:
         # Its own session: stopping the group reaches the pool's children too.
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=worker_environment(), stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env={**worker_environment(), **(env or {})},
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_ready(app, process, name, log_path)
         yield process
