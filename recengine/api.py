@@ -119,9 +119,20 @@ ERROR_SCHEMA = {
 }
 
 
+REQUEST_ID_HEADER_SCHEMA = {
+    "description": "The request's id: the caller's own `X-Request-ID` when it is up to 128 characters of "
+                   "letters, digits and `._:-`, else a new one. Log lines of the request and of the tasks it "
+                   "queued carry it.",
+    "schema": {"type": "string", "maxLength": 128},
+}
+
+
 def document_common_errors(result, generator, request, public):
-    """drf-spectacular postprocessing hook: COMMON_ERRORS on every operation (schema ``Error``)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    """drf-spectacular postprocessing hook: COMMON_ERRORS on every operation (schema ``Error``), and
+    the X-Request-ID header on every response (recengine/observability/middleware.py)."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components.setdefault("headers", {})["RequestId"] = REQUEST_ID_HEADER_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
     for methods in result.get("paths", {}).values():
         for operation in methods.values():
@@ -131,4 +142,6 @@ def document_common_errors(result, generator, request, public):
                 operation["responses"].setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": reference}}}
                 )
+            for response in operation["responses"].values():
+                response.setdefault("headers", {})["X-Request-ID"] = {"$ref": "#/components/headers/RequestId"}
     return result

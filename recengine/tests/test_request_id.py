@@ -137,3 +137,13 @@ def test_an_unknown_log_format_stops_the_start():
                           capture_output=True, text=True, timeout=60, env=_settings_env(LOG_FORMAT="xml"))
 
     assert done.returncode != 0 and "LOG_FORMAT must be plain or json" in done.stderr
+
+
+def test_the_schema_documents_the_header_on_every_response(anon):
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert schema["components"]["headers"]["RequestId"]["schema"] == {"type": "string", "maxLength": 128}
+    responses = [response for methods in schema["paths"].values() for operation in methods.values()
+                 if isinstance(operation, dict) for response in operation.get("responses", {}).values()]
+    assert responses and all(
+        response["headers"]["X-Request-ID"] == {"$ref": "#/components/headers/RequestId"} for response in responses)
