@@ -1,30 +1,25 @@
-"""Faults with real services: Redis unreachable (a dead port), PostgreSQL unreachable (a server
-process pointed at a dead port). What must hold: answers keep coming, and nothing stored is lost."""
+"""Faults with real services: Redis unreachable (a dead port) or stopped and restarted, PostgreSQL
+unreachable (a server process pointed at a dead port) or stopped and restarted. What must hold:
+answers keep coming (a JSON 503 at worst), and nothing stored is lost."""
 from __future__ import annotations
 
 import contextlib
 import copy
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 from django.conf import settings as django_settings
 
 from recengine.embedded import redis_alive
+from recengine.testing.servers import call, free_port, gunicorn_server, production_env
 from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
 
-def dead_port() -> int:
-    """A local TCP port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+dead_port = free_port  # a local TCP port nobody listens on
 
 
 @contextlib.contextmanager
@@ -81,48 +76,19 @@ def test_readyz_is_ready_with_both(client):
 
 
 @pytest.fixture
-def server_without_database():
+def server_without_database(tmp_path):
     """gunicorn as in production (one worker), its DATABASE_URL at a port where nothing listens."""
     port = dead_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"}}
-    env.update({
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{dead_port()}/recengine",
-        "REDIS_URL": django_settings.REDIS_URL, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 50,
-        "RECENGINE_READ_DOTENV": "false", "REQUEST_TIMEOUT": "1", "WEB_CONCURRENCY": "1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
-    })
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    proc = subprocess.Popen([gunicorn, "recengine.wsgi:application", "--config", "docker/gunicorn.conf.py"],
-                            cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start: {proc.stdout.read().decode()[-2000:]}") from None
-                time.sleep(0.2)
+    env = production_env(f"postgres://postgres@127.0.0.1:{dead_port()}/recengine", REQUEST_TIMEOUT="1",
+                         WEB_CONCURRENCY="1", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="")
+    with gunicorn_server(env, log_path=tmp_path / "gunicorn.log"):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _call(port: int, method: str, path: str, body: bytes | None = None, **headers) -> tuple[int, dict, str]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method, headers={
+    return call(port, method, path, body, **{
         "Authorization": "Token 0123456789abcdef0123456789abcdef01234567", "Content-Type": "application/json",
         **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, headers, text = response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        status, headers, text = error.code, dict(error.headers), error.read().decode()
-    return status, headers, text
 
 
 @pytest.mark.django_db(transaction=False)
@@ -263,14 +229,6 @@ def private_postgres():
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _manage_env(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"} and not k.startswith("PYTEST_")}
-    env.update({"DATABASE_URL": database_url, "REDIS_URL": django_settings.REDIS_URL, "DJANGO_DEBUG": "false",
-                "DJANGO_SECRET_KEY": "s" * 50, "RECENGINE_READ_DOTENV": "false"})
-    return env
-
-
 SEED = """
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
@@ -287,12 +245,12 @@ print(Token.objects.create(user=staff).key, shopper.pk, other.pk, item.pk)
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=False)
-def test_postgresql_stopped_and_restarted_under_use(private_postgres):
+def test_postgresql_stopped_and_restarted_under_use(private_postgres, tmp_path):
     """gunicorn as in production (connection pool with checks) on a PostgreSQL of its own: while the
     server is stopped every answer is a JSON 503 (a list already cached is still served); once it is
     started again the very first requests succeed, and exactly the accepted events are stored."""
     private_postgres.execute("CREATE DATABASE recengine")
-    env = _manage_env(private_postgres.url("recengine"))
+    env = production_env(private_postgres.url("recengine"))
     seeded = subprocess.run([sys.executable, "manage.py", "shell", "-c", SEED], cwd=django_settings.BASE_DIR,
                             env=env, capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
@@ -300,17 +258,9 @@ def test_postgresql_stopped_and_restarted_under_use(private_postgres):
     port = dead_port()
     env.update({"WEB_CONCURRENCY": "1", "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
                 "REQUEST_TIMEOUT": "5", "DB_POOL_MIN_SIZE": "2", "DB_POOL_MAX_SIZE": "4"})
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    proc = subprocess.Popen([gunicorn, "recengine.wsgi:application", "--config", "docker/gunicorn.conf.py"],
-                            cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     auth = {"Authorization": f"Token {token}"}
     event = f'{{"user_id": {user_id}, "item_id": {item_id}, "interaction_type": "view"}}'.encode()
-    try:
-        deadline = time.monotonic() + 60
-        while _try_call(port, "/healthz") != 200:
-            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-
+    with gunicorn_server(env, log_path=tmp_path / "gunicorn.log"):
         assert _call(port, "GET", "/readyz")[0] == 200
         assert _call(port, "POST", "/interactions", event, **auth)[0] == 201
         assert _call(port, "GET", f"/recommendations/{user_id}?limit=3", **auth)[0] == 200  # now cached
@@ -336,16 +286,3 @@ def test_postgresql_stopped_and_restarted_under_use(private_postgres):
              "from recommendations.models import Interaction; print(Interaction.objects.count())"],
             cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
         assert counted.stdout.split()[-1] == "2", counted.stderr[-2000:]  # the 201s, not the 503
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _try_call(port: int, path: str) -> int | None:
-    try:
-        return _call(port, "GET", path)[0]
-    except OSError:
-        return None

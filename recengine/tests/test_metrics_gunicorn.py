@@ -5,29 +5,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
+
+from recengine.testing.servers import call, free_port, gunicorn_server, production_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 WORKERS = 3
 TOKEN = "gunicorn-scrape-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def workers_of(master: int) -> set[int]:
@@ -37,12 +27,7 @@ def workers_of(master: int) -> set[int]:
 
 
 def get(port: int, path: str, **headers) -> tuple[int, dict, str]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+    return call(port, "GET", path, **headers)
 
 
 @pytest.fixture
@@ -53,39 +38,13 @@ def gunicorn(tmp_path):
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over from an earlier run")  # wiped at start
     db = connection.settings_dict
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"RECENGINE_TESTING", "DATABASE_URL", "RECENGINE_DB_NAME"} and not key.startswith("PYTEST_")}
-    env.update({
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": django_settings.REDIS_URL, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 50,
-        "RECENGINE_READ_DOTENV": "false", "WEB_CONCURRENCY": str(WORKERS), "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_ACCESS_LOG": "-", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "LOG_FORMAT": "json",
-        "METRICS_TOKEN": TOKEN,
-    })
-    gunicorn_bin = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([gunicorn_bin, "recengine.wsgi:application", "--config", "docker/gunicorn.conf.py"],
-                                cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                if len(workers_of(proc.pid)) == WORKERS:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield port, proc.pid, metrics_dir, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    env = production_env(
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        WEB_CONCURRENCY=str(WORKERS), GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="-",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), LOG_FORMAT="json", METRICS_TOKEN=TOKEN,
+    )
+    with gunicorn_server(env, log_path=log_path, ready=lambda master: len(workers_of(master.pid)) == WORKERS) as master:
+        yield port, master.pid, metrics_dir, log_path
 
 
 def scrape(port: int) -> dict[tuple[str, tuple], float]:
