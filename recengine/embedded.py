@@ -75,7 +75,8 @@ def redis_alive(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -93,7 +94,7 @@ def redis_url(var_dir: Path) -> str:
             port = int(port_file.read_text())
             if redis_alive(port):
                 return f"redis://127.0.0.1:{port}/0"
-        port = _free_port()
+        port = free_port()
         subprocess.run(
             [
                 redis_server, "--port", str(port), "--bind", "127.0.0.1",

@@ -1,22 +1,16 @@
 """create_api_client and revoke_token: the token rotation of docs/operations.md."""
 from __future__ import annotations
 
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from recengine.testing.commands import run_command as run
 
 pytestmark = pytest.mark.django_db
-
-
-def run(name: str, *args: str) -> str:
-    out = StringIO()
-    call_command(name, *args, stdout=out)
-    return out.getvalue()
 
 
 def client_with(key: str) -> APIClient:

@@ -1,9 +1,9 @@
 """gunicorn as production runs it (docker/gunicorn.conf.py), started by a test against a database and
-Redis the test picks, plus a plain HTTP client for it."""
+Redis the test picks, a plain HTTP client for it, and the process's cache pointed at another Redis."""
 from __future__ import annotations
 
+import copy
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +15,30 @@ from pathlib import Path
 
 from django.conf import settings
 
+from recengine.embedded import free_port
+
+__all__ = ["cache_at", "call", "free_port", "gunicorn_server", "production_env"]
+
 START_TIMEOUT_S = 60
 
 
-def free_port() -> int:
-    """A local TCP port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@contextmanager
+def cache_at(settings, port: int) -> Iterator[None]:
+    """Every Redis client of this process points at 127.0.0.1:<port> until the block ends (with
+    pytest-django's ``settings`` fixture, which puts CACHES back afterwards)."""
+    from django.core.cache import caches
+
+    caches_setting = copy.deepcopy(settings.CACHES)
+    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{port}/0"
+    settings.CACHES = caches_setting  # Django drops its cache connections when CACHES changes
+    try:
+        yield
+    finally:
+        for alias in list(caches):
+            try:
+                caches[alias].close()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 def production_env(database_url: str, **overrides: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ from recengine.dbrouters import (
 )
 from recengine.testing.clusters import clusters_create
 from recengine.testing.factories import UserFactory
+from recengine.testing.servers import free_port
 from recommendations import cache
 from recommendations.models import Interaction, ModelVersion
 
@@ -211,22 +212,10 @@ def test_with_a_replica_a_write_leaves_a_marker_that_lives_the_lag_window(replic
 
 
 def test_when_redis_cannot_say_lists_are_computed_from_the_primary(replica_on):
-    import copy
-    import socket
+    from recengine.testing.servers import cache_at
 
-    from django.core.cache import caches
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    caches_setting = copy.deepcopy(replica_on.CACHES)
-    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{port}/0"
-    replica_on.CACHES = caches_setting
-    try:
+    with cache_at(replica_on, free_port()):
         assert cache.primary_reads_needed(user_ids=[1]) is True
-    finally:
-        for alias in list(caches):
-            caches[alias].close()
 
 
 # -- inside transactions and end to end (transactional: the mirror sees committed rows) -------------
@@ -403,8 +392,6 @@ def test_the_precompute_and_export_scans_read_the_replica(replica_on):
 
 @e2e
 def test_a_replica_that_cannot_be_reached_costs_nothing_but_time_lists_come_from_the_primary(replica_on, caplog):
-    import socket
-
     from recengine import dbrouters
     from recommendations.policy import Query, recommendations_compute
 
@@ -412,9 +399,7 @@ def test_a_replica_that_cannot_be_reached_costs_nothing_but_time_lists_come_from
     user = data.readers[0]
     expected = recommendations_compute(Query(user.pk, 5)).recommendations  # replica up
     replica = connections[REPLICA]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        dead_port = sock.getsockname()[1]
+    dead_port = free_port()
     saved_port = replica.settings_dict["PORT"]
     replica.close()
     replica.settings_dict["PORT"] = dead_port

@@ -25,7 +25,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from recengine.testing.servers import free_port
 from recengine.testing.worker import log_tail, worker_environment, worker_stop
 
 ROOT = Path(settings.BASE_DIR)
@@ -446,12 +446,6 @@ def assert_group_gone(process: subprocess.Popen, log_path: Path) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"processes left running after the main one exited:\n{log_tail(log_path)}")
         time.sleep(0.1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def beat_files() -> set[str]:

@@ -3,8 +3,6 @@ unreachable (a server process pointed at a dead port) or stopped and restarted. 
 answers keep coming (a JSON 503 at worst), and nothing stored is lost."""
 from __future__ import annotations
 
-import contextlib
-import copy
 import subprocess
 import sys
 import time
@@ -13,31 +11,13 @@ import pytest
 from django.conf import settings as django_settings
 
 from recengine.embedded import redis_alive
-from recengine.testing.servers import call, free_port, gunicorn_server, production_env
+from recengine.testing.servers import cache_at, call, free_port, gunicorn_server, production_env
 from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
 
 dead_port = free_port  # a local TCP port nobody listens on
-
-
-@contextlib.contextmanager
-def cache_at(settings, port: int):
-    """Every Redis client of this process points at 127.0.0.1:<port> until the block ends."""
-    from django.core.cache import caches
-
-    caches_setting = copy.deepcopy(settings.CACHES)
-    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{port}/0"
-    settings.CACHES = caches_setting  # Django drops its cache connections when CACHES changes
-    try:
-        yield
-    finally:
-        for alias in list(caches):
-            try:
-                caches[alias].close()
-            except Exception:  # noqa: BLE001
-                pass
 
 
 @pytest.fixture

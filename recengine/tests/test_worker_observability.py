@@ -3,7 +3,6 @@ with a request id logs that id, task durations and failures reach the worker's /
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from recengine.celery import app
 from recengine.observability.context import request_id_var
 from recengine.observability.dirs import default_dir, is_celery_worker
 from recengine.testing.clusters import clusters_create
+from recengine.testing.servers import free_port
 from recengine.testing.worker import celery_worker, log_tail
 from recommendations.tasks import artifacts_cleanup
 
@@ -24,12 +24,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TASK_TIMEOUT_S = 120
 TOKEN = "worker-scrape-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

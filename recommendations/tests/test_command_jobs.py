@@ -1,28 +1,18 @@
 """The management-command doors of the background jobs: retrain, precompute_recommendations, cleanup_models."""
 from __future__ import annotations
 
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
-from django_redis import get_redis_connection
+from django.core.management import CommandError
 
 from recengine.locks import advisory_lock
+from recengine.testing.commands import cached_user_ids as cached_ids
+from recengine.testing.commands import run_command as run
 from recommendations.jobs import RETRAIN_LOCK
 from recommendations.models import ModelVersion
 from recommendations.training import model_train
 
 pytestmark = pytest.mark.django_db
-
-
-def run(name: str, *args: str) -> str:
-    out = StringIO()
-    call_command(name, *args, stdout=out)
-    return out.getvalue()
-
-
-def cached_ids() -> set[int]:
-    return {int(key.split(b":")[1]) for key in get_redis_connection("default").keys("user_rec:*")}
 
 
 def test_retrain_trains_then_skips_unchanged_data(clusters):

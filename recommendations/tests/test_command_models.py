@@ -1,29 +1,19 @@
 """The runbook's commands (docs/operations.md): list_models, activate_model, clear_recommendation_cache."""
 from __future__ import annotations
 
-import copy
-import socket
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django_redis import get_redis_connection
 
+from recengine.testing.commands import cached_user_ids as cached_ids
+from recengine.testing.commands import run_command as run
+from recengine.testing.servers import cache_at, free_port
 from recommendations.models import ModelVersion
 from recommendations.serving import serving_model
 
 pytestmark = pytest.mark.django_db
-
-
-def run(name: str, *args: str) -> str:
-    out = StringIO()
-    call_command(name, *args, stdout=out)
-    return out.getvalue()
-
-
-def cached_ids() -> set[int]:
-    return {int(key.split(b":")[1]) for key in get_redis_connection("default").keys("user_rec:*")}
 
 
 def listing(api, user_id: int) -> dict:
@@ -167,18 +157,6 @@ def test_clear_recommendation_cache_refuses_delete_keys_with_user_ids():
 
 
 def test_clear_recommendation_cache_says_when_redis_is_unreachable(settings):
-    from django.core.cache import caches
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    caches_setting = copy.deepcopy(settings.CACHES)
-    caches_setting["default"]["LOCATION"] = f"redis://127.0.0.1:{port}/0"
-    settings.CACHES = caches_setting
-    try:
-        with pytest.raises(CommandError, match=r"Redis \(.*\) cannot be reached"):
-            run("clear_recommendation_cache")
-    finally:
-        for alias in list(caches):
-            caches[alias].close()
+    with cache_at(settings, free_port()), pytest.raises(CommandError, match=r"Redis \(.*\) cannot be reached"):
+        run("clear_recommendation_cache")
 
