@@ -71,8 +71,8 @@ def _no_remembered_tokens():
 
 @pytest.fixture(autouse=True)
 def _no_remembered_items():
-    """Each test starts with an empty item table in this process (recommendations/item_rows.py)."""
-    from recommendations.item_rows import forget_item_rows
+    """Each test starts with an empty item table in this process (recommendations/serving/item_rows.py)."""
+    from recommendations.serving.item_rows import forget_item_rows
 
     forget_item_rows()
     yield
@@ -81,7 +81,7 @@ def _no_remembered_items():
 @pytest.fixture(autouse=True)
 def _no_loaded_model():
     """Each test starts with no model loaded in this process (the serving holder is process-wide)."""
-    from recommendations.serving import reset_serving_model
+    from recommendations.serving.model import reset_serving_model
 
     reset_serving_model()
     yield
@@ -128,7 +128,7 @@ def train(django_capture_on_commit_callbacks):
 
     Its artifacts go to the throwaway MODEL_PATH that ``_artifacts_in_tmp`` sets for every test.
     """
-    from recommendations.training import model_train
+    from recommendations.lifecycle.training import model_train
 
     def _train(algorithm: str = "itemknn", **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

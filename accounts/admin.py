@@ -70,7 +70,7 @@ class UserAdmin(BaseUserAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _panel_context(self, request, object_id) -> dict:
-        from recommendations.dashboard import recommendations_panel
+        from recommendations.staff.dashboard import recommendations_panel
 
         try:
             user_id = int(unquote(object_id))
@@ -94,7 +94,7 @@ class UserAdmin(BaseUserAdmin):
 
     def drop_recommendations_view(self, request, object_id):
         """POST: forget the user's cached list (``user_rec:{id}``); the next request computes it afresh."""
-        from recommendations.cache import recommendations_drop
+        from recommendations.serving.cache import recommendations_drop
 
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
-from recommendations import cache
+from recommendations.serving import cache
 
 # Fields an API client may set on an end user (never is_staff, is_superuser or password).
 EDITABLE_FIELDS = ("username", "email", "age", "gender", "location", "preferences")

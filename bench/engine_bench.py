@@ -9,7 +9,7 @@ history vector exactly as on a web request, with BLAS limited to one thread (fit
     .venv/bin/python bench/engine_bench.py [--users 100000 --items 20000 --interactions 5000000]
         [--models popularity,itemknn,rp3beta,als64,als,content,ease,hybrid] [--ease-max-items 20000]
 
-Models are built with the served defaults (recommendations/algorithms.py); ``als64`` is ALS with
+Models are built with the served defaults (recommendations/lifecycle/algorithms.py); ``als64`` is ALS with
 64 factors and 15 iterations, the reference setting quoted in the issue.
 """
 from __future__ import annotations
@@ -55,11 +55,11 @@ def synthetic(n_users: int, n_items: int, n_inter: int, n_clusters: int = 50, se
 
 
 def make_model(name: str, ease_max_items: int):
-    """The served models: ``recommendations.algorithms`` defaults, the ones ``manage.py train`` fits.
+    """The served models: ``recommendations.lifecycle.algorithms`` defaults, the ones ``manage.py train`` fits.
 
     ``als64`` is the reference setting the issue quotes (64 factors, 15 iterations), for comparison.
     """
-    from recommendations.algorithms import build_model
+    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.content import ContentTFIDF
 
     if name == "content":

@@ -387,7 +387,7 @@ def dataset_prepare(args, env: dict, state: State) -> dict:
     if clear:
         # The clear is timed apart, so the generation figure is generation alone.
         seconds_clear, _ = manage(env, "shell", "-c",
-                                  "from recommendations.demo_data import demo_data_delete; demo_data_delete()")
+                                  "from recommendations.demo.data import demo_data_delete; demo_data_delete()")
         log(f"cleared the old demo data in {seconds_clear:.1f} s")
     seconds, out = manage(env, *arguments)
     match = re.search(r"(\d+) interactions created \(generated in ([\d.]+) s, written in ([\d.]+) s\)", out)
@@ -450,7 +450,7 @@ def training_prepare(args, env: dict, state: State, regenerated: bool) -> dict:
     from django.conf import settings
 
     from recommendations.models import ModelVersion
-    from recommendations.training import model_version_activate
+    from recommendations.lifecycle.training import model_version_activate
 
     algorithm = args.algorithm or settings.DEFAULT_ALGORITHM
     trainings = state.data.get("trainings") or {}

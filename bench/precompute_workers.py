@@ -42,7 +42,7 @@ def run_once(concurrency: int, days: int, chunk_size: int) -> tuple[float, int, 
     from django_celery_results.models import TaskResult
     from django_redis import get_redis_connection
 
-    from recommendations.jobs import precompute_recently_active
+    from recommendations.lifecycle.jobs import precompute_recently_active
 
     redis = get_redis_connection("default")
     for keys in _batched(redis.scan_iter("user_rec:*", count=10_000), 10_000):

@@ -1,6 +1,6 @@
 """The served hybrid on MovieLens ml-latest-small, chosen from scratch on validation (no Django).
 
-Reproduces the configuration that ``recommendations/algorithms.py`` serves by default and its test
+Reproduces the configuration that ``recommendations/lifecycle/algorithms.py`` serves by default and its test
 figures (docs/evaluation.md, "Weight transforms and the served hybrid"):
 
 1. ratings.csv is read in file order; the rating is the interaction VALUE. Relevance stays binary:
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
     components = {name: FACTORIES[name](**chosen[name]) for name in blend_weights}
     models["hybrid (tuned here)"] = Hybrid(components, weights=blend_weights, normalize=normalize)
     try:
-        from recommendations.algorithms import build_model
+        from recommendations.lifecycle.algorithms import build_model
 
         models["hybrid (served default)"] = build_model("hybrid")
     except Exception as exc:  # noqa: BLE001 - the table is still useful without it

@@ -44,12 +44,12 @@ def items_set_active(queryset, *, active: bool) -> int:
 
     ``update()`` sends no post_save signal, so the invalidation catalog/signals.py does for a single
     save is done here: one catalog epoch bump after commit when any item left the catalog, which
-    turns every cached list stale at once (recommendations/cache.py).
+    turns every cached list stale at once (recommendations/serving/cache.py).
     """
     with transaction.atomic():
         changed = queryset.filter(is_active=not active).update(is_active=active, updated_at=timezone.now())
         if changed and not active:
-            from recommendations.cache import catalog_epoch_bump
+            from recommendations.serving.cache import catalog_epoch_bump
 
             transaction.on_commit(catalog_epoch_bump)
     return changed
@@ -81,7 +81,7 @@ class ItemAdmin(admin.ModelAdmin):
     def similar_items(self, item: Item):
         if item.pk is None:
             return "-"
-        from recommendations.similar import similar_items_for
+        from recommendations.serving.similar import similar_items_for
 
         similar = similar_items_for(item_id=item.pk, limit=10).similar
         if not similar:

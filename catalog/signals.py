@@ -7,7 +7,7 @@ from catalog.models import Item
 
 
 def _bump_after_commit() -> None:
-    from recommendations.cache import catalog_epoch_bump
+    from recommendations.serving.cache import catalog_epoch_bump
 
     transaction.on_commit(catalog_epoch_bump)
 

@@ -22,7 +22,7 @@ of these hold; otherwise it goes to ``default`` (the primary):
 Read-your-writes across requests (a ``POST /interactions`` followed by a ``GET /recommendations``,
 possibly in another process) is kept by the callers, not here: a write that drops a user's cached
 list also leaves a marker in Redis for ``DATABASE_REPLICA_LAG_SECONDS``, and the list computation
-reads from the primary while it is there (recommendations/cache.py, ``primary_reads_needed``).
+reads from the primary while it is there (recommendations/serving/cache.py, ``primary_reads_needed``).
 
 A replica that cannot be reached costs one request per process the pool's wait (REQUEST_TIMEOUT):
 ``replica_or_primary`` then runs the work again on the primary, and that process reads the primary

@@ -307,10 +307,10 @@ CATEGORY_BOOST = env.float("CATEGORY_BOOST", default=2.0)
 # Places in a personalized list given to items nobody has interacted with yet (reason "new").
 NEW_ITEM_SLOTS = env.int("NEW_ITEM_SLOTS", default=1)
 NEW_ITEM_POSITION = env.int("NEW_ITEM_POSITION", default=2)  # 0-based: the third place
-# Seconds a web process reuses its snapshot of new-item candidates (recommendations/content_serving.py)
+# Seconds a web process reuses its snapshot of new-item candidates (recommendations/serving/content.py)
 # before reading them again; a deactivated or deleted item (catalog epoch) refreshes it at once.
 NEW_ITEMS_REFRESH_SECONDS = env.float("NEW_ITEMS_REFRESH_SECONDS", default=60.0)
-# Each process keeps the item fields it has read for lists (recommendations/item_rows.py) this many
+# Each process keeps the item fields it has read for lists (recommendations/serving/item_rows.py) this many
 # seconds, at most ITEM_ROWS_CACHE_MAX rows; a deactivated or deleted item drops the table at once.
 ITEM_ROWS_CACHE_SECONDS = env.float("ITEM_ROWS_CACHE_SECONDS", default=60.0)
 ITEM_ROWS_CACHE_MAX = env.int("ITEM_ROWS_CACHE_MAX", default=200_000)

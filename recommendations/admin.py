@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from recommendations import dashboard
+from recommendations.staff import dashboard
 from recommendations.models import Interaction, ModelVersion
 
 
@@ -170,7 +170,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate this version (rollback)", permissions=["change"])
     def activate_version(self, request, queryset):
-        from recommendations.training import model_version_activate
+        from recommendations.lifecycle.training import model_version_activate
 
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.WARNING)

@@ -6,4 +6,4 @@ class RecommendationsConfig(AppConfig):
     verbose_name = "Recommendations"
 
     def ready(self) -> None:
-        from recommendations import item_rows  # noqa: F401  (connects its receivers)
+        from recommendations.serving import item_rows  # noqa: F401  (connects its receivers)

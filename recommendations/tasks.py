@@ -1,4 +1,4 @@
-"""Celery tasks of the recommendations app: thin wrappers around ``recommendations.jobs``.
+"""Celery tasks of the recommendations app: thin wrappers around ``recommendations.lifecycle.jobs``.
 
 Tasks take ids and plain values, never model instances, and return JSON-ready dicts (stored by
 django-celery-results, where staff see them in the admin). Every body is idempotent and the
@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from recommendations import jobs
+from recommendations.lifecycle import jobs
 
 # Transient database trouble: worth another try a little later.
 RETRY_ON = (OperationalError, InterfaceError)

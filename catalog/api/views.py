@@ -22,7 +22,7 @@ from catalog.api.serializers import (
 )
 from catalog.models import Item
 from catalog.services import item_upsert
-from recommendations.similar import popular_items, similar_items_for
+from recommendations.serving.similar import popular_items, similar_items_for
 
 _BAD_REQUEST = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description="Invalid fields, each named.", examples=examples.ITEM_ERROR

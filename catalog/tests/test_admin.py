@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_redis import get_redis_connection
 
 from catalog.models import Item
-from recommendations.cache import CATALOG_EPOCH_KEY
+from recommendations.serving.cache import CATALOG_EPOCH_KEY
 
 pytestmark = pytest.mark.django_db
 

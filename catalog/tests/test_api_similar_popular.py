@@ -135,7 +135,7 @@ def test_similar_refuses_a_bad_limit_naming_it(api, shelf, limit):
 
 
 def test_similar_uses_few_queries(api, shelf, django_assert_num_queries):
-    from recommendations.serving import serving_model
+    from recommendations.serving.model import serving_model
 
     serving_model()  # the active-version check runs at most every MODEL_CHECK_INTERVAL seconds
     with django_assert_num_queries(4):  # token, the item, content candidates, popular backfill

@@ -76,7 +76,7 @@ TASK_FAILURES = Counter(
     ["task"],
 )
 
-# Why a list came from popularity (recommendations/policy.py, ComputedList.fallback).
+# Why a list came from popularity (recommendations/serving/policy.py, ComputedList.fallback).
 FALLBACK_REASONS = (
     "no_active_model",  # no ModelVersion is active
     "model_unavailable",  # the active version's artifact could not be loaded

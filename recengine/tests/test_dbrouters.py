@@ -33,7 +33,7 @@ from recengine.dbrouters import (
 from recengine.testing.clusters import clusters_create
 from recengine.testing.factories import UserFactory
 from recengine.testing.servers import free_port
-from recommendations import cache
+from recommendations.serving import cache
 from recommendations.models import Interaction, ModelVersion
 
 router = ReplicaRouter()
@@ -180,7 +180,7 @@ def test_no_app_may_migrate_on_the_replica(replica_on):
     assert not any(router.allow_migrate(REPLICA, label) for label in labels)
 
 
-# -- the read-from-primary markers (recommendations/cache.py) ----------------------------------------
+# -- the read-from-primary markers (recommendations/serving/cache.py) ----------------------------------------
 def _markers() -> list[bytes]:
     from django_redis import get_redis_connection
 
@@ -260,7 +260,7 @@ def _captured(queries) -> str:
 @e2e
 def test_a_recommendation_miss_reads_the_history_from_the_replica_and_a_write_sends_the_next_to_the_primary(
         replica_on):
-    from recommendations.training import model_train
+    from recommendations.lifecycle.training import model_train
 
     data = clusters_create()
     model_train(algorithm="itemknn", activate=True)
@@ -351,8 +351,8 @@ def test_api_views_read_the_primary_so_a_client_reads_its_own_writes(replica_on)
 
 @e2e
 def test_the_same_lists_from_the_replica_as_from_the_primary(replica_on):
-    from recommendations.policy import Query, recommendations_compute
-    from recommendations.training import model_train
+    from recommendations.serving.policy import Query, recommendations_compute
+    from recommendations.lifecycle.training import model_train
 
     data = clusters_create()
     model_train(algorithm="itemknn", activate=True)
@@ -373,8 +373,8 @@ def test_the_precompute_and_export_scans_read_the_replica(replica_on):
 
     from django.utils import timezone
 
-    from recommendations.exporting import user_id_chunks
-    from recommendations.jobs import recently_active_user_ids
+    from recommendations.lifecycle.exporting import user_id_chunks
+    from recommendations.lifecycle.jobs import recently_active_user_ids
 
     data = clusters_create()
     expected = sorted(user.pk for user in [*data.readers, *data.listeners])
@@ -393,7 +393,7 @@ def test_the_precompute_and_export_scans_read_the_replica(replica_on):
 @e2e
 def test_a_replica_that_cannot_be_reached_costs_nothing_but_time_lists_come_from_the_primary(replica_on, caplog):
     from recengine import dbrouters
-    from recommendations.policy import Query, recommendations_compute
+    from recommendations.serving.policy import Query, recommendations_compute
 
     data = clusters_create()
     user = data.readers[0]

@@ -78,17 +78,17 @@ def test_json_lines_in_a_task_carry_its_id_and_name_and_exceptions_their_trace(l
     request_token = request_id_var.set("from-a-request")
     task_token = task_var.set(("3f1c-task-id", "recommendations.precompute"))
     try:
-        logging.getLogger("recommendations.jobs").warning("chunk %d done", 3)
+        logging.getLogger("recommendations.lifecycle.jobs").warning("chunk %d done", 3)
         try:
             raise ValueError("boom")
         except ValueError:
-            logging.getLogger("recommendations.jobs").exception("chunk failed")
+            logging.getLogger("recommendations.lifecycle.jobs").exception("chunk failed")
     finally:
         task_var.reset(task_token)
         request_id_var.reset(request_token)
 
     done, failed = log_lines()
-    assert done == {**done, "message": "chunk 3 done", "level": "WARNING", "logger": "recommendations.jobs",
+    assert done == {**done, "message": "chunk 3 done", "level": "WARNING", "logger": "recommendations.lifecycle.jobs",
                     "request_id": "from-a-request", "task_id": "3f1c-task-id",
                     "task_name": "recommendations.precompute"}
     assert failed["level"] == "ERROR" and "ValueError: boom" in failed["exc_info"]

@@ -32,7 +32,7 @@ from recengine.auth import remembered
 from recengine.throttling import rate_wait
 from recommendations.api.fields import ID_MAX
 from recommendations.api.serializers import recommendation_list_data
-from recommendations.services import recommendations_for_users
+from recommendations.serving.service import recommendations_for_users
 
 logger = logging.getLogger(__name__)
 

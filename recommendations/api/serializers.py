@@ -9,7 +9,7 @@ from recengine.api import drf_datetime, validate_json_storable
 from recengine.fields import StrictCharField
 from recommendations.api.fields import IdField, InteractionTypeField, JSONIdField, WeightField
 from recommendations.models import Interaction
-from recommendations.selectors import existing_item_ids, existing_user_ids
+from recommendations.events.selectors import existing_item_ids, existing_user_ids
 
 
 class InteractionSerializer(serializers.ModelSerializer):

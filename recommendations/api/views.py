@@ -33,7 +33,8 @@ from recommendations.api.serializers import (
     recommendation_list_data,
 )
 from recommendations.models import Interaction
-from recommendations.services import interaction_create, recommendations_for_user
+from recommendations.events.store import interaction_create
+from recommendations.serving.service import recommendations_for_user
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_redis import get_redis_connection
 
 from recommendations.models import ModelVersion
-from recommendations.training import model_train
+from recommendations.lifecycle.training import model_train
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def queued(queue: str) -> int:
 
 
 def test_the_list_shows_versions_with_their_guard_figures(admin_client, clusters):
-    from recommendations.jobs import model_retrain
+    from recommendations.lifecycle.jobs import model_retrain
 
     version = ModelVersion.objects.get(pk=model_retrain(algorithm="itemknn").version_id)
 

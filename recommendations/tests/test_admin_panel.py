@@ -10,8 +10,8 @@ from django_redis import get_redis_connection
 
 from accounts.models import User
 from recengine.testing.clusters import interactions_add
-from recommendations.cache import user_key
-from recommendations.stats import cache_stats_days
+from recommendations.serving.cache import user_key
+from recommendations.serving.stats import cache_stats_days
 
 pytestmark = pytest.mark.django_db
 

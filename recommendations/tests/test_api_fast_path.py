@@ -10,7 +10,7 @@ from recommendations.api.serializers import (
     RecommendationListSerializer,
     recommendation_list_data,
 )
-from recommendations.services import Recommendations
+from recommendations.serving.service import Recommendations
 
 pytestmark = pytest.mark.django_db
 

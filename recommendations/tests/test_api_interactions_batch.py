@@ -200,7 +200,7 @@ def test_it_stores_ten_thousand_events_with_a_handful_of_queries(api, user_facto
 def test_it_survives_a_rival_storing_the_same_event_id_between_check_and_insert(api, users, items, monkeypatch):
     """The stored-id check misses a row a concurrent request commits just after; COPY then hits the
     unique index, and the batch falls back to an insert that skips conflicts."""
-    from recommendations import services
+    from recommendations.events import store as services
 
     real = services.stored_event_ids
     calls = []

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from recommendations.models import Interaction
-from recommendations.serving import serving_model
+from recommendations.serving.model import serving_model
 
 pytestmark = pytest.mark.django_db
 

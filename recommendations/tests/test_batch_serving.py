@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from recengine.testing.clusters import interactions_add
-from recommendations import cache
-from recommendations.policy import Query, histories_load, recommendations_compute, recommendations_compute_many
-from recommendations.services import recommendations_for_user, recommendations_for_users
+from recommendations.serving import cache
+from recommendations.serving.policy import Query, histories_load, recommendations_compute, recommendations_compute_many
+from recommendations.serving.service import recommendations_for_user, recommendations_for_users
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_histories_of_many_users_take_one_query_and_keep_newest_first(clusters, 
         again_histories = histories_load(ids)
     assert {u: (h.item_ids.tolist(), h.codes, h.categories) for u, h in again_histories.items()} == {
         u: (h.item_ids.tolist(), h.codes, h.categories) for u, h in histories.items()}
-    assert len(again) == 1  # the item fields are remembered (recommendations/item_rows.py)
+    assert len(again) == 1  # the item fields are remembered (recommendations/serving/item_rows.py)
 
     assert set(histories) == set(ids)
     reader = clusters.readers[0]  # bought a2, a3, a4, a5 in that order (the last one newest)

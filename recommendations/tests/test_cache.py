@@ -10,7 +10,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from django_redis import get_redis_connection
 
-from recommendations import cache
+from recommendations.serving import cache
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""``manage.py evaluate`` on tiny files and on the database (recommendations/evaluating.py)."""
+"""``manage.py evaluate`` on tiny files and on the database (recommendations/lifecycle/evaluating.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommendations.evaluating import TUNING_GRIDS, evaluation_data_load
+from recommendations.lifecycle.evaluating import TUNING_GRIDS, evaluation_data_load
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_it_prints_parseable_json_rows(csv_file):
 
 
 def test_it_compares_every_algorithm_by_default(csv_file):
-    from recommendations.algorithms import ALGORITHMS
+    from recommendations.lifecycle.algorithms import ALGORITHMS
 
     rows = evaluate_json("--input", str(csv_file))
 

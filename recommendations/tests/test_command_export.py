@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recommendations import exporting
-from recommendations.exporting import user_id_chunks
+from recommendations.lifecycle import exporting
+from recommendations.lifecycle.exporting import user_id_chunks
 
 pytestmark = pytest.mark.django_db
 

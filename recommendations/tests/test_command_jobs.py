@@ -8,9 +8,9 @@ from django.core.management import CommandError
 from recengine.locks import advisory_lock
 from recengine.testing.commands import cached_user_ids as cached_ids
 from recengine.testing.commands import run_command as run
-from recommendations.jobs import RETRAIN_LOCK
+from recommendations.lifecycle.jobs import RETRAIN_LOCK
 from recommendations.models import ModelVersion
-from recommendations.training import model_train
+from recommendations.lifecycle.training import model_train
 
 pytestmark = pytest.mark.django_db
 

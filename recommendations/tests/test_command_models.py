@@ -11,7 +11,7 @@ from recengine.testing.commands import cached_user_ids as cached_ids
 from recengine.testing.commands import run_command as run
 from recengine.testing.servers import cache_at, free_port
 from recommendations.models import ModelVersion
-from recommendations.serving import serving_model
+from recommendations.serving.model import serving_model
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_activate_model_rolls_back_to_an_older_version_and_the_api_serves_it(
     assert list(ModelVersion.objects.active().values_list("pk", flat=True)) == [old.pk]
     # The web process notices at its next check (MODEL_CHECK_INTERVAL); the cached list of the
     # version served before no longer answers.
-    from recommendations.serving import reset_serving_model
+    from recommendations.serving.model import reset_serving_model
 
     reset_serving_model()
     assert serving_model().version_id == old.pk

@@ -1,4 +1,4 @@
-"""New and cold items placed by content similarity (recommendations/content_serving.py), on a real model.
+"""New and cold items placed by content similarity (recommendations/serving/content.py), on a real model.
 
 The two-cluster catalog of recengine/testing/clusters.py: books a1..a5 (tagged "fantasy" here) and
 music b1..b5 (tagged "jazz"). A reader who bought a1, a2 and a3 gets a4 and a5 from the model, then
@@ -11,8 +11,8 @@ import pytest
 from accounts.models import User
 from catalog.models import Item
 from recengine.testing.clusters import interactions_add, listing
-from recommendations.content_serving import new_items_snapshot
-from recommendations.serving import serving_model
+from recommendations.serving.content import new_items_snapshot
+from recommendations.serving.model import serving_model
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_an_inactive_new_item_never_appears(api, reader, train, item_factory):
 
 def test_without_a_content_index_the_category_rule_still_places_new_items(api, reader, train, item_factory,
                                                                          monkeypatch):
-    monkeypatch.setattr("recommendations.training.content_index_fit", lambda data: None)  # an older artifact
+    monkeypatch.setattr("recommendations.lifecycle.training.content_index_fit", lambda data: None)  # an older artifact
     train()
     item_factory(item_code="a-new", category="books")
     item_factory(item_code="saga", category="novels", tags=["fantasy"])
@@ -136,7 +136,7 @@ def test_the_snapshot_is_reused_until_new_items_refresh_seconds(reader, train, i
 
 
 def test_a_new_item_appears_in_the_next_computed_list_after_the_refresh(api, reader, train, item_factory, settings):
-    from recommendations.cache import recommendations_drop
+    from recommendations.serving.cache import recommendations_drop
 
     settings.NEW_ITEMS_REFRESH_SECONDS = 0
     train()

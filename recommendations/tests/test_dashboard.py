@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations import dashboard
+from recommendations.staff import dashboard
 from recommendations.admin import EstimatedCountPaginator
 from recommendations.models import Interaction, ModelVersion
-from recommendations.stats import cache_stats_days, cache_stats_record
+from recommendations.serving.stats import cache_stats_days, cache_stats_record
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +116,8 @@ def test_the_cache_hit_rate_counts_api_requests(admin_client, api, user_factory,
 
 
 def test_precompute_and_export_are_not_counted_as_traffic(user_factory, item_factory, tmp_path):
-    from recommendations.exporting import recommendations_export
-    from recommendations.jobs import recommendations_precompute
+    from recommendations.lifecycle.exporting import recommendations_export
+    from recommendations.lifecycle.jobs import recommendations_precompute
 
     item = item_factory()
     user = user_factory()
@@ -132,7 +132,7 @@ def test_precompute_and_export_are_not_counted_as_traffic(user_factory, item_fac
 def test_the_cache_counters_keep_days_apart_and_expire():
     from django_redis import get_redis_connection
 
-    from recommendations.stats import KEEP_SECONDS, day_key
+    from recommendations.serving.stats import KEEP_SECONDS, day_key
 
     cache_stats_record(hits=4, misses=1)
     cache_stats_record(hits=0, misses=3)
@@ -144,7 +144,7 @@ def test_the_cache_counters_keep_days_apart_and_expire():
 
 
 def test_model_metrics_are_charted_on_the_dashboard_and_the_versions_list(admin_client, clusters):
-    from recommendations.jobs import model_retrain
+    from recommendations.lifecycle.jobs import model_retrain
 
     first = ModelVersion.objects.get(pk=model_retrain(algorithm="itemknn").version_id)
     second = ModelVersion.objects.get(pk=model_retrain(algorithm="popularity", force=True).version_id)
@@ -225,7 +225,7 @@ def test_the_interaction_pages_are_refused_to_anonymous_and_non_staff_users(clie
 
 # -- model versions and periodic tasks -------------------------------------------------------------
 def test_the_model_version_pages_load_for_staff_only(admin_client, client, django_user_model, clusters):
-    from recommendations.training import model_train
+    from recommendations.lifecycle.training import model_train
 
     version = model_train(algorithm="popularity")
     change = reverse("admin:recommendations_modelversion_change", args=[version.pk])
@@ -269,7 +269,7 @@ def test_the_cache_counters_never_break_a_request_when_redis_is_down(monkeypatch
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    from recommendations import stats
+    from recommendations.serving import stats
 
     with socket.socket() as sock:  # a port nothing listens on: every call fails as in an outage
         sock.bind(("127.0.0.1", 0))
@@ -284,7 +284,7 @@ def test_the_cache_counters_never_break_a_request_when_redis_is_down(monkeypatch
 
 
 def test_cache_counters_are_added_up_in_the_process_and_written_on_flush(settings):
-    from recommendations.stats import cache_stats_days, cache_stats_flush, cache_stats_record
+    from recommendations.serving.stats import cache_stats_days, cache_stats_flush, cache_stats_record
 
     settings.CACHE_STATS_FLUSH_SECONDS = 3600
     cache_stats_flush()  # start from nothing pending

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from catalog.models import Item
-from recommendations.demo_data import CATEGORIES, DAYS, demo_data_generate
+from recommendations.demo.data import CATEGORIES, DAYS, demo_data_generate
 from recommendations.models import Interaction
 from recengine.testing.factories import ItemFactory, UserFactory
 

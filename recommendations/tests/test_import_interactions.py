@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Item
-from recommendations.cache import recommendations_get, recommendations_set
-from recommendations.importing import ImportAborted, ImportFileError, interactions_import
+from recommendations.serving.cache import recommendations_get, recommendations_set
+from recommendations.events.importing import ImportAborted, ImportFileError, interactions_import
 from recommendations.models import Interaction
 from recengine.testing.factories import ItemFactory, UserFactory
 

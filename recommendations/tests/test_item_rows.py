@@ -1,4 +1,4 @@
-"""The per-process item table of recommendations/item_rows.py, against the real database."""
+"""The per-process item table of recommendations/serving/item_rows.py, against the real database."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Item
-from recommendations.item_rows import item_rows
+from recommendations.serving.item_rows import item_rows
 
 pytestmark = pytest.mark.django_db
 

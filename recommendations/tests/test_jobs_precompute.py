@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 from recengine.locks import advisory_lock
-from recommendations.jobs import PRECOMPUTE_LOCK, recently_active_user_ids
+from recommendations.lifecycle.jobs import PRECOMPUTE_LOCK, recently_active_user_ids
 from recommendations.models import Interaction
 from recommendations.tasks import precompute, precompute_recently_active
 

@@ -8,7 +8,7 @@ import pytest
 from recengine.locks import advisory_lock
 from recengine.testing.clusters import interactions_add
 from recengine.testing.groups import taste_groups_create
-from recommendations.jobs import RETRAIN_LOCK, model_retrain
+from recommendations.lifecycle.jobs import RETRAIN_LOCK, model_retrain
 from recommendations.models import ModelVersion
 from recommendations.tasks import retrain
 
@@ -182,12 +182,12 @@ def test_a_skipped_retrain_leaves_the_cache_alone(groups, model_dir, celery_eage
 
 
 def test_a_crashing_guard_fails_the_version_and_the_next_run_tries_again(groups, model_dir, monkeypatch):
-    import recommendations.guard
+    import recommendations.lifecycle.guard
 
     def crash(**kwargs):
         raise MemoryError("holdout too big")
 
-    monkeypatch.setattr(recommendations.guard, "guard_evaluate", crash)
+    monkeypatch.setattr(recommendations.lifecycle.guard, "guard_evaluate", crash)
     with pytest.raises(MemoryError):
         model_retrain(algorithm="itemknn")
     crashed = ModelVersion.objects.get()

@@ -1,4 +1,4 @@
-"""The hybrid serving policy (recommendations/policy.py), through GET /recommendations/{id}, on a real model."""
+"""The hybrid serving policy (recommendations/serving/policy.py), through GET /recommendations/{id}, on a real model."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""The per-process model holder (recommendations/serving.py): loading, swapping, broken artifacts."""
+"""The per-process model holder (recommendations/serving/model.py): loading, swapping, broken artifacts."""
 from __future__ import annotations
 
 import logging
@@ -9,8 +9,8 @@ import pytest
 
 from accounts.models import User
 from recengine.testing.clusters import interactions_add, listing
-from recommendations.serving import reset_serving_model, serving_model
-from recommendations.training import model_version_activate
+from recommendations.serving.model import reset_serving_model, serving_model
+from recommendations.lifecycle.training import model_version_activate
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_the_warning_is_logged_once_per_version_not_per_request(api, clusters, r
     version = train()
     Path(version.artifact_path).unlink()
 
-    with caplog.at_level(logging.WARNING, logger="recommendations.serving"):
+    with caplog.at_level(logging.WARNING, logger="recommendations.serving.model"):
         for _ in range(3):
             serving_model()
 

@@ -1,4 +1,4 @@
-"""Items similar to an item from the active model (recommendations/similar.py), via GET /items/{id}/similar.
+"""Items similar to an item from the active model (recommendations/serving/similar.py), via GET /items/{id}/similar.
 
 The fallbacks without a model (shared tags, then popular) are tested in catalog/tests/test_api_similar_popular.py;
 content neighbours of items added after training also in recommendations/tests/test_content_serving.py.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Item
-from recommendations.similar import similar_items_for
+from recommendations.serving.similar import similar_items_for
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_an_item_the_model_does_not_know_gets_content_neighbours_from_the_models
 
 def test_without_a_content_index_an_unknown_item_falls_back_to_shared_tags(api, clusters, train, item_factory,
                                                                            monkeypatch):
-    monkeypatch.setattr("recommendations.training.content_index_fit", lambda data: None)  # an older artifact
+    monkeypatch.setattr("recommendations.lifecycle.training.content_index_fit", lambda data: None)  # an older artifact
     train()
     Item.objects.filter(pk=clusters.items["a2"].pk).update(tags=["poetry"])
     new = item_factory(item_code="new", category="books", tags=["poetry"])
@@ -104,7 +104,7 @@ def test_a_model_without_item_similarity_leaves_it_to_content_and_popularity(api
 
 def test_without_a_content_index_a_model_without_item_similarity_gives_popular_items(api, clusters, train,
                                                                                      monkeypatch):
-    monkeypatch.setattr("recommendations.training.content_index_fit", lambda data: None)  # an older artifact
+    monkeypatch.setattr("recommendations.lifecycle.training.content_index_fit", lambda data: None)  # an older artifact
     train("popularity")
 
     body = similar(api, clusters.items["a1"].pk, limit=2)

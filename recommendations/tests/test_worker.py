@@ -19,10 +19,10 @@ from recengine.locks import advisory_lock
 from recengine.testing.clusters import clusters_create
 from recengine.testing.groups import taste_groups_create
 from recengine.testing.worker import celery_worker, log_tail, worker_stop
-from recommendations.jobs import RETRAIN_LOCK, model_retrain
+from recommendations.lifecycle.jobs import RETRAIN_LOCK, model_retrain
 from recommendations.models import ModelVersion
 from recommendations.tasks import precompute_recently_active, retrain
-from recommendations.training import artifact_path_for, model_train
+from recommendations.lifecycle.training import artifact_path_for, model_train
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -101,7 +101,7 @@ def test_the_precompute_fan_out_fills_the_cache_from_the_workers(worker):
 
 
 def test_a_worker_killed_mid_training_leaves_no_artifact_and_the_next_run_succeeds(worker, settings):
-    from recommendations.demo_data import default_end, demo_data_create
+    from recommendations.demo.data import default_end, demo_data_create
 
     demo_data_create(users=2000, items=2500, interactions=40_000, seed=1, end=default_end())
     retrain.delay(algorithm="ease")

@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def _ensure_model(self) -> None:
         """Train and activate the default model once, so the demo serves personalized lists."""
         from recommendations.models import Interaction, ModelVersion
-        from recommendations.training import model_train
+        from recommendations.lifecycle.training import model_train
 
         if ModelVersion.objects.active().exists() or not Interaction.objects.exists():
             return

@@ -123,7 +123,7 @@ def test_every_model_scores_the_same_from_read_only_mapped_arrays(name, clusters
         for got, want in zip(art.model.top_items(3, category=1), model.top_items(3, category=1)):
             np.testing.assert_array_equal(got, want)
     W = getattr(art.model, "W", None)
-    if W is not None:  # what recommendations.policy does to explain a list
+    if W is not None:  # what recommendations.serving.policy does to explain a list
         rows, cols = np.array([1, 0]), np.array([3, 2, 5])
         np.testing.assert_array_equal(W[rows][:, cols].toarray(), model.W[rows][:, cols].toarray())
 

@@ -19,7 +19,7 @@ list_models shows the versions."""
         parser.add_argument("version_id", help="the model version's id (list_models shows them)")
 
     def handle(self, *args, version_id: str, **options):
-        from recommendations.training import model_version_activate
+        from recommendations.lifecycle.training import model_version_activate
 
         try:
             pk = int(str(version_id).strip())

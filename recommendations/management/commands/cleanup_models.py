@@ -17,7 +17,7 @@ version can no longer be activated. Also removes temporary files of artifact sav
         )
 
     def handle(self, *args, keep, **options):
-        from recommendations.jobs import artifacts_cleanup
+        from recommendations.lifecycle.jobs import artifacts_cleanup
 
         if keep < 0:
             raise CommandError("--keep must be 0 or more")

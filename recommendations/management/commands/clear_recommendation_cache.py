@@ -11,7 +11,7 @@ DELETE_BATCH = 1000
 class Command(BaseCommand):
     help = f"""Make cached recommendation lists miss, so they are computed again.
 
-Without --user-ids: every list at once, by moving the catalog epoch on (recommendations/cache.py):
+Without --user-ids: every list at once, by moving the catalog epoch on (recommendations/serving/cache.py):
 entries of an older epoch never answer, and every web process also re-reads its item table and
 new-item candidates at its next miss. The old entries stay in Redis until their TTL (REDIS_TTL)
 unless --delete-keys also deletes every {settings.CACHE_KEY_PREFIX}:* key now (SCAN + UNLINK, {DELETE_BATCH:,}
@@ -27,7 +27,7 @@ Lists are computed again on their next request, or all at once by precompute_rec
     def handle(self, *args, user_ids: list[int] | None, delete_keys: bool, **options):
         from django_redis import get_redis_connection
 
-        from recommendations import cache
+        from recommendations.serving import cache
 
         if user_ids and delete_keys:
             raise CommandError("--delete-keys deletes every list; give it without --user-ids.")

@@ -5,7 +5,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.evaluating import (
+from recommendations.lifecycle.evaluating import (
     FORMATS, PROTOCOLS, WEIGHT_TRANSFORMS, WEIGHTS, EvaluationError, algorithms_evaluate, evaluation_data_load,
     evaluation_options_check, served_weight_transform,
 )
@@ -46,7 +46,7 @@ binary either way (every held-out row is one positive). --tune picks hyper-param
 
     def handle(self, *args, input_path, fmt, split, k, algorithms, weights, weight_transform, half_life_days, tune,
                as_json, **options):
-        from recommendations.algorithms import ALGORITHMS
+        from recommendations.lifecycle.algorithms import ALGORITHMS
 
         names = _names(algorithms) if algorithms is not None else list(ALGORITHMS)
         progress = None if as_json else self.stderr.write

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.exporting import HEADER, recommendations_export
+from recommendations.lifecycle.exporting import HEADER, recommendations_export
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.demo_data import default_end, demo_data_create, demo_data_delete
+from recommendations.demo.data import default_end, demo_data_create, demo_data_delete
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "tags and prices, views > clicks > likes > purchases over the last 90 days, and 20 latent taste "
         "groups (each favouring two categories and some cult items) so collaborative filtering has signal. "
         "Users are 'demo<n>', items 'DEMO-<n>'. The same arguments (and --end-date) give the same data, "
-        "and a re-run adds nothing. See recommendations/demo_data.py."
+        "and a re-run adds nothing. See recommendations/demo/data.py."
     )
 
     def add_arguments(self, parser):

@@ -5,7 +5,7 @@ from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from recommendations.importing import ImportAborted, ImportFileError, ImportResult, interactions_import
+from recommendations.events.importing import ImportAborted, ImportFileError, ImportResult, interactions_import
 
 MAX_BAD_ROWS_PRINTED = 50
 

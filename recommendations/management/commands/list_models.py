@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.dashboard import metric_ndcg
+from recommendations.staff.dashboard import metric_ndcg
 from recommendations.models import ModelVersion
 
 NOTES_WIDTH = 60

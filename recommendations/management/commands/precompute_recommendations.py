@@ -19,7 +19,7 @@ interaction in the last --days days, or of --user-ids. Runs here, chunk after ch
         parser.add_argument("--queue", action="store_true", help="fan the chunks out to the Celery workers")
 
     def handle(self, *args, days, user_ids, chunk_size, queue, **options):
-        from recommendations import jobs
+        from recommendations.lifecycle import jobs
 
         if days < 1 or chunk_size < 1:
             raise CommandError("--days and --chunk-size must be at least 1")
@@ -35,7 +35,7 @@ interaction in the last --days days, or of --user-ids. Runs here, chunk after ch
             self.stdout.write(f"Cached the lists of {outcome.computed} users active in {days} days.")
 
     def _user_ids(self, user_ids: list[int], chunk_size: int, queue: bool) -> None:
-        from recommendations import jobs
+        from recommendations.lifecycle import jobs
         from recommendations.tasks import precompute
 
         chunks = [user_ids[i:i + chunk_size] for i in range(0, len(user_ids), chunk_size)]

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from recommendations.api.fields import ID_MAX
-from recommendations.services import recommendations_for_user
+from recommendations.serving.service import recommendations_for_user
 
 NAME_WIDTH = 40
 

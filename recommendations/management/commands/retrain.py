@@ -7,14 +7,14 @@ from recommendations.management.params import params_from_json
 
 
 class Command(BaseCommand):
-    help = """Retrain the way the nightly task does (recommendations.jobs.model_retrain): skipped when
+    help = """Retrain the way the nightly task does (recommendations.lifecycle.jobs.model_retrain): skipped when
 another retrain is running or, without --force, when no interaction arrived since the newest
 trained version; otherwise train, evaluate against the active version on a holdout of each
 user's latest interaction (the retrain guard) and activate the new version only if it is not
 worse by more than RETRAIN_GUARD_TOLERANCE nDCG@10. A rejected version keeps the reason in its notes."""
 
     def add_arguments(self, parser):
-        from recommendations.algorithms import ALGORITHMS
+        from recommendations.lifecycle.algorithms import ALGORITHMS
 
         parser.add_argument("--algorithm", default=None,
                             help=f"one of {', '.join(ALGORITHMS)} (default: DEFAULT_ALGORITHM)")
@@ -22,7 +22,7 @@ worse by more than RETRAIN_GUARD_TOLERANCE nDCG@10. A rejected version keeps the
         parser.add_argument("--force", action="store_true", help="retrain even if the data is unchanged")
 
     def handle(self, *args, algorithm, params, force, **options):
-        from recommendations.jobs import model_retrain
+        from recommendations.lifecycle.jobs import model_retrain
 
         try:
             outcome = model_retrain(algorithm=algorithm, params=params_from_json(params), force=force)

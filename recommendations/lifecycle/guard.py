@@ -101,9 +101,9 @@ def holdout_split(interactions, *, max_users: int, seed: int = SAMPLE_SEED):
 
 def guard_evaluate(*, candidate: ModelVersion, active: ModelVersion | None, data) -> GuardReport:
     """Compare the candidate's configuration with the active version's on one holdout of ``data``."""
-    from recommendations.algorithms import build_model
+    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.evaluation import evaluate_models
-    from recommendations.evaluating import evaluation_data_from_training
+    from recommendations.lifecycle.evaluating import evaluation_data_from_training
 
     tolerance = settings.RETRAIN_GUARD_TOLERANCE
     # weights="value": the interaction values, which is what model_train fits on.

@@ -10,7 +10,7 @@
 
 The history is read at request time, so a new interaction changes the next list without retraining.
 Queries on a miss: the history (1); item fields only for items this process has not read lately
-(recommendations/item_rows.py); popularity only when needed.
+(recommendations/serving/item_rows.py); popularity only when needed.
 """
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from django.db.models import Case, F, FloatField, Value, When
 
 from catalog.models import Item
 from recengine.dbrouters import read_alias, replica_configured, replica_or_primary
-from recommendations.cache import primary_reads_needed
+from recommendations.serving.cache import primary_reads_needed
 from recommendations.engine.data import SECONDS_PER_DAY
-from recommendations.item_rows import item_rows
+from recommendations.serving.item_rows import item_rows
 from recommendations.models import Interaction
-from recommendations.serving import ServingModel, model_missing_reason, serving_model
+from recommendations.serving.model import ServingModel, model_missing_reason, serving_model
 
 ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 # Candidates fetched beyond the limit, to absorb items deactivated or filtered since training.
@@ -72,7 +72,7 @@ class ComputedList:
 
 def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None = None) -> dict[int, History]:
     """Each user's newest HISTORY_LIMIT interactions, one query; their items' category and code from
-    the process's item table (recommendations/item_rows.py, ``epoch`` as there).
+    the process's item table (recommendations/serving/item_rows.py, ``epoch`` as there).
 
     A LATERAL join walks the (user, -timestamp) index once per user with a LIMIT, so a heavy user
     costs no more than HISTORY_LIMIT rows, for one user or a thousand. ``transform`` turns the raw
@@ -244,11 +244,11 @@ def _with_new_items(model: ServingModel, history: History, query: Query, chosen:
     trained (ids above the newest it knows) or that had no interaction when it was trained, ranked
     by the content similarity (TF-IDF of name, category and tags) of each to the user's history;
     only positive similarity counts. They come from the process's snapshot of new items
-    (recommendations/content_serving.py): no query. A model without a content index (an older
+    (recommendations/serving/content.py): no query. A model without a content index (an older
     artifact) falls back to the category rule: items added after training in the categories of the
     history, newest first, one query.
     """
-    from recommendations.content_serving import new_items_ranked
+    from recommendations.serving.content import new_items_ranked
 
     slots = settings.NEW_ITEM_SLOTS
     if not slots or not chosen:
@@ -342,7 +342,7 @@ def _favourite_categories(history: History, user_id: int) -> list[str]:
 
 # -- shared ---------------------------------------------------------------------------------------
 def _item_rows(item_ids: np.ndarray, epoch: int | None = None) -> dict[int, dict[str, Any]]:
-    """The response fields of these items that are still active (recommendations/item_rows.py)."""
+    """The response fields of these items that are still active (recommendations/serving/item_rows.py)."""
     if not len(item_ids):
         return {}
     return {item_id: row for item_id, row in item_rows(item_ids.tolist(), epoch=epoch).items() if row["is_active"]}

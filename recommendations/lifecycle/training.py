@@ -105,7 +105,7 @@ def content_index_fit(data: TrainingData):
 
     Items are indexed as in the model (``data.item_ids``); ``cold_items`` records the ones without
     a single interaction. Serving uses it to place and relate items the model cannot score
-    (recommendations/content_serving.py). Neighbour matrices are not built (``top_k=0``): serving
+    (recommendations/serving/content.py). Neighbour matrices are not built (``top_k=0``): serving
     works on the item vectors, a few MB at 20,000 items.
     """
     from recommendations.engine.content import ContentTFIDF
@@ -141,7 +141,7 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
     (the retrain job passes its cheap data marker, see jobs.interactions_marker).
     A failure marks the version failed (with the error) and re-raises; the active version is untouched.
     """
-    from recommendations.algorithms import build_model
+    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.data import interactions_transform
 
     algorithm = algorithm or settings.DEFAULT_ALGORITHM
@@ -206,7 +206,7 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
         version.is_active = True
         version.activated_at = timezone.now()
         version.save(update_fields=["is_active", "activated_at"])
-    from recommendations.serving import announce_active_version
+    from recommendations.serving.model import announce_active_version
 
     transaction.on_commit(lambda: announce_active_version(version.pk))
     return version

@@ -2,7 +2,7 @@
 
 Figures: interactions per day by type and the most interacted items over the last 30 days (one
 GROUP BY each on the timestamp index, cached for CACHE_SECONDS), the recommendation cache's hit
-rate (recommendations/stats.py) and the retrain guard's nDCG@10 and coverage per model version.
+rate (recommendations/serving/stats.py) and the retrain guard's nDCG@10 and coverage per model version.
 Days are UTC days. The charts are geometry computed here and drawn by
 templates/admin/recommendations/chart.html.
 
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from catalog.models import Item
 from recommendations.models import Interaction, ModelVersion
-from recommendations.stats import DayStats, cache_stats_days
+from recommendations.serving.stats import DayStats, cache_stats_days
 
 DAYS = 30
 TOP_ITEMS = 10
@@ -167,7 +167,7 @@ def top_items(days: list[date], limit: int = TOP_ITEMS) -> list[dict[str, Any]]:
 
 
 def metric_ndcg(metrics: dict | None) -> float | None:
-    """nDCG@10 on the retrain guard's holdout (recommendations/guard.py ``as_metrics``)."""
+    """nDCG@10 on the retrain guard's holdout (recommendations/lifecycle/guard.py ``as_metrics``)."""
     return (metrics or {}).get("ndcg@10")
 
 
@@ -287,9 +287,9 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
     The live list comes from the same function as the API's plain request (so a miss computes and
     caches it), without counting in the cache statistics: staff looking is not user traffic.
     """
-    from recommendations import policy
-    from recommendations.serving import serving_model
-    from recommendations.services import recommendations_for_users
+    from recommendations.serving import policy
+    from recommendations.serving.model import serving_model
+    from recommendations.serving.service import recommendations_for_users
 
     live = recommendations_for_users(user_ids=[user_id], limit=limit, record_stats=False)[0]
     model = serving_model()
@@ -315,7 +315,7 @@ def _chosen_by(model, history_size: int) -> str:
 
 
 def _model_sources(model, history, query) -> list[SourceList]:
-    from recommendations import policy
+    from recommendations.serving import policy
 
     if model is None:
         return [SourceList("Personalized model", "No active model.")]
@@ -338,7 +338,7 @@ def _model_sources(model, history, query) -> list[SourceList]:
 
 
 def _similar_source(history, limit: int) -> SourceList:
-    from recommendations.similar import similar_items_for
+    from recommendations.serving.similar import similar_items_for
 
     if not len(history):
         return SourceList("Item similarity", "No interactions: nothing to be similar to.")
@@ -349,7 +349,7 @@ def _similar_source(history, limit: int) -> SourceList:
 
 
 def _active_rows(item_ids, scores, reason: str, limit: int) -> list[dict[str, Any]]:
-    from recommendations import policy
+    from recommendations.serving import policy
 
     rows = policy._item_rows(item_ids)
     return [policy._shape(rows[i], s, reason) for i, s in zip(item_ids.tolist(), scores.tolist()) if i in rows][:limit]

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from recengine.dbrouters import replica_or_primary
 from recommendations.models import Interaction
-from recommendations.services import recommendations_for_users
+from recommendations.serving.service import recommendations_for_users
 
 HEADER = ("user_id", "rank", "item_id", "score", "reason")
 # Users whose lists are computed together (one history query, one item query, one cache round trip).

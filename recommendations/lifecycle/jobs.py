@@ -111,8 +111,8 @@ def _newest_trained() -> ModelVersion | None:
 
 
 def _train_and_guard(algorithm: str | None, params: dict | None, marker: LogMarker) -> RetrainOutcome:
-    from recommendations.guard import guard_evaluate
-    from recommendations.training import model_train, model_version_activate, training_data_load
+    from recommendations.lifecycle.guard import guard_evaluate
+    from recommendations.lifecycle.training import model_train, model_version_activate, training_data_load
 
     started = time.perf_counter()
     data = training_data_load()
@@ -184,7 +184,7 @@ def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
     already cached for the serving model version is left as it is, so running twice costs little.
     """
     from accounts.models import User
-    from recommendations.services import recommendations_for_users
+    from recommendations.serving.service import recommendations_for_users
 
     existing = list(User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(existing), PRECOMPUTE_BATCH_USERS):

@@ -8,7 +8,7 @@ Items similar to an item come from these sources, each filling the places the on
    - when the model has nothing for the item (added after training, never interacted with, or a
      model without item similarity) and its artifact carries a content index: the items whose TF-IDF
      vector (name, category, tags) is closest to this item's, among the items the model knows and
-     the process's new-item snapshot (recommendations/content_serving.py), ties by popularity;
+     the process's new-item snapshot (recommendations/serving/content.py), ties by popularity;
    - otherwise: active items of the same category sharing the most tags with it, then the more
      popular first, in one query (``&&`` on the GIN-indexed tags, intersection size);
 3. popularity (reason ``popular``): the most popular active items of the same category.
@@ -26,10 +26,10 @@ from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Item
-from recommendations.content_serving import content_neighbours
-from recommendations.policy import ITEM_FIELDS, OVERFETCH
-from recommendations.policy import _shape as item_entry
-from recommendations.serving import ServingModel, serving_model
+from recommendations.serving.content import content_neighbours
+from recommendations.serving.policy import ITEM_FIELDS, OVERFETCH
+from recommendations.serving.policy import _shape as item_entry
+from recommendations.serving.model import ServingModel, serving_model
 
 # Tags of the candidate that are also tags of the item (INTERSECT drops duplicates).
 SHARED_TAGS_SQL = "cardinality(ARRAY(SELECT unnest(catalog_item.tags) INTERSECT SELECT unnest(%s::varchar[])))"

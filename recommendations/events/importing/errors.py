@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from recommendations.importing.service import ImportResult
+    from recommendations.events.importing.service import ImportResult
 
 
 class InteractionImportError(Exception):

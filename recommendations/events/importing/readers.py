@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from recommendations.importing.errors import ImportFileError
-from recommendations.importing.rows import (
+from recommendations.events.importing.errors import ImportFileError
+from recommendations.events.importing.rows import (
     BadRow, BadValue, interaction_row, interaction_type_check, parse_id, parse_timestamp, parse_value,
     rating_interaction_type, rating_types_check,
 )

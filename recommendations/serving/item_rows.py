@@ -7,10 +7,10 @@ thousand items again and again. ``item_rows`` keeps the rows it has read, so a m
 no item query at all.
 
 How fresh: the whole table is dropped when the catalog epoch changes (an item was deactivated or
-deleted anywhere: recommendations/cache.py), after ``ITEM_ROWS_CACHE_SECONDS`` (default 60), and
+deleted anywhere: recommendations/serving/cache.py), after ``ITEM_ROWS_CACHE_SECONDS`` (default 60), and
 when it grows past ``ITEM_ROWS_CACHE_MAX`` rows. A save or delete of an item in this process drops
 that item at once. So an item renamed, re-categorised or re-activated in another process shows in
-new lists within a minute, as new items do (recommendations/content_serving.py); an item that
+new lists within a minute, as new items do (recommendations/serving/content.py); an item that
 stopped being recommendable is never shown, as before.
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ def forget_item_rows(item_ids: Iterable[int] | None = None) -> None:
             _table.rows.pop(int(item_id), None)
 
 
-@receiver(post_save, sender=Item, dispatch_uid="recommendations.item_rows.saved")
-@receiver(post_delete, sender=Item, dispatch_uid="recommendations.item_rows.deleted")
+@receiver(post_save, sender=Item, dispatch_uid="recommendations.serving.item_rows.saved")
+@receiver(post_delete, sender=Item, dispatch_uid="recommendations.serving.item_rows.deleted")
 def _item_changed(sender, instance: Item, **kwargs) -> None:
     forget_item_rows([instance.pk])

@@ -34,7 +34,7 @@ class ServingModel:
     model: object
     item_ids: np.ndarray  # sorted ascending: index -> item id
     item_codes: dict = field(default_factory=dict)
-    # The per-process snapshot of new-item candidates (recommendations/content_serving.py): it lives
+    # The per-process snapshot of new-item candidates (recommendations/serving/content.py): it lives
     # and dies with this loaded model.
     new_items: object = field(default=None, repr=False, compare=False)
 
@@ -132,7 +132,7 @@ def _new_items_warm(serving: ServingModel) -> None:
     """Read the new-item snapshot with the model, so the first request does not pay for it."""
     if serving.content_index is None:
         return
-    from recommendations.content_serving import new_items_snapshot
+    from recommendations.serving.content import new_items_snapshot
 
     try:
         new_items_snapshot(serving)

@@ -10,7 +10,7 @@ id the model knows) or known but without a single interaction at training (``col
 first, at most ``NEW_ITEMS_CAP``. Each web process keeps a snapshot of them (rows and TF-IDF vectors)
 with its loaded model and rebuilds it, in one query, when it is older than
 ``NEW_ITEMS_REFRESH_SECONDS`` or when the catalog epoch changed (an item was deactivated or deleted,
-see recommendations/cache.py). A request then costs one Redis GET (the epoch) and no SQL for new
+see recommendations/serving/cache.py). A request then costs one Redis GET (the epoch) and no SQL for new
 items: the history's profile (the weighted sum of its items' vectors, unit length) against the
 snapshot's vectors is a few hundred sparse dot products.
 
@@ -33,8 +33,8 @@ from redis.exceptions import RedisError
 from scipy import sparse
 
 from catalog.models import Item
-from recommendations.cache import CATALOG_EPOCH_KEY
-from recommendations.serving import ServingModel
+from recommendations.serving.cache import CATALOG_EPOCH_KEY
+from recommendations.serving.model import ServingModel
 
 log = logging.getLogger(__name__)
 

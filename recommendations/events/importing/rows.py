@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from recommendations.importing.errors import ImportFileError
+from recommendations.events.importing.errors import ImportFileError
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

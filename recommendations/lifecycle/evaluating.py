@@ -61,7 +61,7 @@ class EvaluationData:
 def evaluation_options_check(*, protocol: str, k: int, algorithms: Sequence[str], weights: str = "binary",
                              fmt: str = "csv", weight_transform: str | None = None) -> None:
     """Raise EvaluationError for options that cannot work, before any data is read."""
-    from recommendations.algorithms import ALGORITHMS
+    from recommendations.lifecycle.algorithms import ALGORITHMS
 
     if protocol not in PROTOCOLS:
         raise EvaluationError(f"Unknown split {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
@@ -93,7 +93,7 @@ def evaluation_data_load(*, source: str | Path | None = None, fmt: str = "csv", 
     ``weight_transform`` applies with ``weights="value"`` only; None means the served one.
     """
     if source is None:
-        from recommendations.training import training_data_load
+        from recommendations.lifecycle.training import training_data_load
 
         return evaluation_data_from_training(training_data_load(), weights=weights,
                                              weight_transform=weight_transform)
@@ -140,9 +140,9 @@ def _binary(interactions):
 def _file_data_load(path: Path, fmt: str, weights: str, weight_transform: str | None = None) -> EvaluationData:
     """Read with the importer's readers (same formats, same bad-row rules), keeping the file's row order."""
     from recommendations.engine.data import Interactions
-    from recommendations.importing.errors import ImportFileError
-    from recommendations.importing.readers import source_open
-    from recommendations.importing.rows import BadRow
+    from recommendations.events.importing.errors import ImportFileError
+    from recommendations.events.importing.readers import source_open
+    from recommendations.events.importing.rows import BadRow
 
     try:
         source = source_open(path, fmt)
@@ -188,7 +188,7 @@ def evaluation_run(*, source: str | Path | None = None, fmt: str = "csv", protoc
                    weight_transform: str | None = None, tune: bool = False,
                    half_life_days: float | None = None, progress: Progress | None = None) -> list[dict]:
     """Load the data (database when ``source`` is None) and compare algorithms; one row per algorithm."""
-    from recommendations.algorithms import ALGORITHMS
+    from recommendations.lifecycle.algorithms import ALGORITHMS
 
     algorithms = list(algorithms or ALGORITHMS)
     evaluation_options_check(protocol=protocol, k=k, algorithms=algorithms, weights=weights, fmt=fmt,
@@ -237,7 +237,7 @@ def algorithms_evaluate(*, data: EvaluationData, protocol: str = "stratified", k
 
 
 def _evaluate_one(name, params, train, test, k, context, half_life_days) -> dict:
-    from recommendations.algorithms import build_model
+    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.evaluation import evaluate_models
 
     try:
@@ -270,7 +270,7 @@ def parameters_tune(*, train, protocol: str, k: int, algorithms: Sequence[str], 
     (``engine.tuning.tune``); the hybrid takes its components' tuned parameters, fits them once
     and searches blend weights and normalisation (``engine.tuning.tune_blend``).
     """
-    from recommendations.algorithms import ALGORITHMS, build_model
+    from recommendations.lifecycle.algorithms import ALGORITHMS, build_model
     from recommendations.engine.splits import split
     from recommendations.engine.tuning import param_grid, tune
 
@@ -297,7 +297,7 @@ def parameters_tune(*, train, protocol: str, k: int, algorithms: Sequence[str], 
 
 
 def _blend_tune(component_params: dict[str, dict], fit_part, validation, k, context) -> tuple[dict, float]:
-    from recommendations.algorithms import build_model
+    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.tuning import tune_blend
 
     X = fit_part.to_csr()
