@@ -1,14 +1,13 @@
 """Reads about end users."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
-from recommendations.models import Interaction
+from accounts.signals import interaction_summary_requested
 
 
 def end_users() -> QuerySet[User]:
@@ -21,19 +20,12 @@ def end_users() -> QuerySet[User]:
 
 
 def user_interaction_summary(*, user_id: int) -> dict[str, Any]:
-    """Counts per interaction type, the total and the last interaction time, in one query.
+    """Counts per interaction type, the total and the last interaction time of a user.
 
-    Every configured type is listed, with 0 when the user has none of it.
+    Asked of the app that stores interactions (accounts/signals.py); with none installed, every
+    configured type counts 0.
     """
-    rows = (
-        Interaction.objects.filter(user_id=user_id)
-        .order_by()
-        .values("interaction_type")
-        .annotate(count=Count("id"), last=Max("timestamp"))
-    )
-    by_type = dict.fromkeys(settings.INTERACTION_WEIGHTS, 0)
-    last: datetime | None = None
-    for row in rows:
-        by_type[row["interaction_type"]] = row["count"]
-        last = row["last"] if last is None else max(last, row["last"])
-    return {"total": sum(by_type.values()), "by_type": by_type, "last_interaction_at": last}
+    for _, summary in interaction_summary_requested.send(sender=User, user_id=user_id):
+        if summary is not None:
+            return summary
+    return {"total": 0, "by_type": dict.fromkeys(settings.INTERACTION_WEIGHTS, 0), "last_interaction_at": None}

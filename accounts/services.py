@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
-from recommendations.serving import cache
 
 # Fields an API client may set on an end user (never is_staff, is_superuser or password).
 EDITABLE_FIELDS = ("username", "email", "age", "gender", "location", "preferences")
@@ -77,11 +76,10 @@ def user_update(*, user: User, **fields: Any) -> User:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete an end user with their interactions, and forget their cached recommendations."""
-    user_id = user.pk
+    """Delete an end user with their interactions (the recommendations app then forgets their cached
+    list, on the post_delete signal it connects)."""
     with transaction.atomic():
         user.delete()
-        transaction.on_commit(lambda: cache.recommendations_drop(user_ids=[user_id]))
 
 
 def _editable(fields: dict[str, Any]) -> dict[str, Any]:

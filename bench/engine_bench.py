@@ -59,8 +59,8 @@ def make_model(name: str, ease_max_items: int):
 
     ``als64`` is the reference setting the issue quotes (64 factors, 15 iterations), for comparison.
     """
-    from recommendations.lifecycle.algorithms import build_model
     from recommendations.engine.content import ContentTFIDF
+    from recommendations.lifecycle.algorithms import build_model
 
     if name == "content":
         return ContentTFIDF(top_k=50)

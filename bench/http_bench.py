@@ -449,8 +449,8 @@ def training_prepare(args, env: dict, state: State, regenerated: bool) -> dict:
     """
     from django.conf import settings
 
-    from recommendations.models import ModelVersion
     from recommendations.lifecycle.training import model_version_activate
+    from recommendations.models import ModelVersion
 
     algorithm = args.algorithm or settings.DEFAULT_ALGORITHM
     trainings = state.data.get("trainings") or {}

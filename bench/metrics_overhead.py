@@ -135,7 +135,10 @@ def main() -> None:
     from django.http import HttpResponse
     from django.urls import resolve
 
-    from recengine.observability.middleware import RequestIdMiddleware, RequestMetricsMiddleware
+    from recengine.observability.middleware import (
+        RequestIdMiddleware,
+        RequestMetricsMiddleware,
+    )
 
     answer = HttpResponse(b"{}", content_type="application/json")
     match = resolve(environ["PATH_INFO"])

@@ -35,10 +35,14 @@ def main() -> None:
     from django.conf import settings
     from django.db.models import Count
 
-    from recommendations.serving import cache
     from recommendations.models import Interaction
-    from recommendations.serving.policy import Query, recommendations_compute, recommendations_compute_many
+    from recommendations.serving import cache
     from recommendations.serving.model import serving_model
+    from recommendations.serving.policy import (
+        Query,
+        recommendations_compute,
+        recommendations_compute_many,
+    )
     from recommendations.serving.service import recommendations_for_user
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

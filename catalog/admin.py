@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
 from catalog.models import Item
+from catalog.signals import items_left_catalog_on_commit
 
 # (parameter value, label, lowest price included, highest price excluded)
 PRICE_BANDS = (
@@ -42,16 +42,15 @@ class PriceBandFilter(admin.SimpleListFilter):
 def items_set_active(queryset, *, active: bool) -> int:
     """Activate or deactivate the items in one UPDATE; returns how many changed.
 
-    ``update()`` sends no post_save signal, so the invalidation catalog/signals.py does for a single
-    save is done here: one catalog epoch bump after commit when any item left the catalog, which
-    turns every cached list stale at once (recommendations/serving/cache.py).
+    ``update()`` sends no post_save signal, so the ``items_left_catalog`` signal that catalog/signals.py
+    sends for a single save is sent here, once after commit, when any item left the catalog.
     """
     with transaction.atomic():
-        changed = queryset.filter(is_active=not active).update(is_active=active, updated_at=timezone.now())
+        leaving = queryset.filter(is_active=not active)
+        ids = [] if active else list(leaving.values_list("pk", flat=True))
+        changed = leaving.update(is_active=active, updated_at=timezone.now())
         if changed and not active:
-            from recommendations.serving.cache import catalog_epoch_bump
-
-            transaction.on_commit(catalog_epoch_bump)
+            items_left_catalog_on_commit(ids)
     return changed
 
 
@@ -61,7 +60,7 @@ class ItemAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "category", PriceBandFilter)
     search_fields = ("item_code", "name")
     search_help_text = "Part of a name or code, an exact tag, or an id."
-    readonly_fields = ("popularity_score", "created_at", "updated_at", "similar_items")
+    readonly_fields = ("popularity_score", "created_at", "updated_at")
     list_per_page = 50
     ordering = ("-popularity_score", "id")
     actions = ["activate", "deactivate"]
@@ -76,24 +75,6 @@ class ItemAdmin(admin.ModelAdmin):
         if term.isdigit() and len(term) < 19:
             extra |= Q(pk=int(term))
         return found | queryset.filter(extra), may_have_duplicates
-
-    @admin.display(description="similar items (what GET /items/{id}/similar answers)")
-    def similar_items(self, item: Item):
-        if item.pk is None:
-            return "-"
-        from recommendations.serving.similar import similar_items_for
-
-        similar = similar_items_for(item_id=item.pk, limit=10).similar
-        if not similar:
-            return "No active item to show."
-        rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((row["item_code"], row["name"], f"{row['score']:.4f}", row["reason"]) for row in similar),
-        )
-        return format_html(
-            "<table><thead><tr><th>item</th><th>name</th><th>score</th><th>reason</th></tr></thead>"
-            "<tbody>{}</tbody></table>", rows,
-        )
 
     @admin.action(description="Activate selected items", permissions=["change"])
     def activate(self, request, queryset):

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+
+from recengine.api import database_unavailable_body
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +49,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-
-        from recengine.api import database_unavailable_body
-
         if isinstance(exception, (OperationalError, InterfaceError)):
             logger.error("database error serving %s: %s", request.path, exception.__class__.__name__)
             return JsonResponse(database_unavailable_body(), status=503)

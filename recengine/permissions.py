@@ -10,7 +10,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAdminUser, IsAuthenticated
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    BasePermission,
+    IsAdminUser,
+    IsAuthenticated,
+)
 
 
 class APIAccess(BasePermission):

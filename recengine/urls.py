@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
-from recengine import health, storefront
+from recengine import health
 from recengine.observability import views as observability
 
 # Probes and the API first: Django tries the patterns in order on every request, and the busiest
@@ -15,7 +19,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("admin/", admin.site.urls),
-    path("storefront/", storefront.storefront, name="storefront"),
+    path("storefront/", include("recommendations.staff.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

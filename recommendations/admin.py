@@ -15,8 +15,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from recommendations.staff import dashboard
+from recommendations.lifecycle.training import model_version_activate
 from recommendations.models import Interaction, ModelVersion
+from recommendations.staff import admin_extensions, dashboard
+from recommendations.tasks import retrain, update_popularity
 
 
 # -- interactions: tens of millions of rows -------------------------------------------------------
@@ -170,8 +172,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate this version (rollback)", permissions=["change"])
     def activate_version(self, request, queryset):
-        from recommendations.lifecycle.training import model_version_activate
-
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.WARNING)
             return
@@ -201,15 +201,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def queue_retrain_view(self, request):
-        from recommendations.tasks import retrain
-
         return self._queue(request, retrain, "A retrain is queued. It is skipped if no interaction arrived "
                            "since the last training; a new version appears here with the retrain guard's "
                            "verdict in its notes.")
 
     def queue_popularity_view(self, request):
-        from catalog.tasks import update_popularity
-
         return self._queue(request, update_popularity, "A popularity recompute is queued.")
 
     def _queue(self, request, task, text: str):
@@ -234,3 +230,7 @@ def _with_dashboard(site_urls):
 # The default admin site has no hook for a page of its own short of replacing the site (a settings
 # change); adding the URL to its list keeps the dashboard behind the admin's login and staff check.
 admin.site.get_urls = _with_dashboard(admin.site.get_urls)
+
+
+# The user and item pages of the accounts and catalog admins, with what the recommender knows of them.
+admin_extensions.register(admin.site)

@@ -8,7 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import examples
-from accounts.api.serializers import UserCreateSerializer, UserDetailSerializer, UserSerializer
+from accounts.api.serializers import (
+    UserCreateSerializer,
+    UserDetailSerializer,
+    UserSerializer,
+)
 from accounts.selectors import end_users, user_interaction_summary
 from accounts.services import user_create, user_delete, user_update
 

@@ -1,7 +1,6 @@
 """create_api_client and revoke_token: the token rotation of docs/operations.md."""
 from __future__ import annotations
 
-
 import pytest
 from django.core.management import CommandError
 from rest_framework.authtoken.models import Token

@@ -4,7 +4,12 @@ from __future__ import annotations
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import filters, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,28 +17,14 @@ from rest_framework.response import Response
 
 from catalog.api import examples
 from catalog.api.filters import ItemFilter
-from catalog.api.serializers import (
-    ItemSerializer,
-    ItemUpsertSerializer,
-    PopularItemsSerializer,
-    PopularQuerySerializer,
-    SimilarItemsSerializer,
-    SimilarQuerySerializer,
-)
+from catalog.api.serializers import ItemSerializer, ItemUpsertSerializer
 from catalog.models import Item
 from catalog.services import item_upsert
-from recommendations.serving.similar import popular_items, similar_items_for
 
 _BAD_REQUEST = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description="Invalid fields, each named.", examples=examples.ITEM_ERROR
 )
 _WRITE = {"responses": {200: ItemSerializer, 201: ItemSerializer, 400: _BAD_REQUEST}}
-_BAD_LIMIT = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="limit (or category) is invalid.", examples=examples.LIMIT_ERROR
-)
-_LIMIT = OpenApiParameter(
-    "limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="How many, 1 to 100 (default 10)."
-)
 
 
 @extend_schema(tags=["items"])
@@ -99,45 +90,3 @@ class ItemViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         item, created = item_upsert(item_code=item_code, **serializer.validated_data)
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-    @extend_schema(
-        summary="Items similar to this one",
-        description="Best first, inactive items never. From the active model's item similarity (reason "
-        "`similar`), then items of the same category sharing the most tags (`content`), then the category's "
-        "popular items (`popular`), each filling the places the one before left. 404 for an unknown item.",
-        parameters=[_LIMIT],
-        responses={200: SimilarItemsSerializer, 400: _BAD_LIMIT, 404: OpenApiResponse(description="No such item.")},
-        examples=examples.SIMILAR,
-    )
-    @action(detail=True, methods=["get"], url_path="similar", filter_backends=[], pagination_class=None)
-    def similar(self, request: Request, item_id: str) -> Response:
-        query = SimilarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        try:
-            result = similar_items_for(item_id=int(item_id), limit=query.validated_data["limit"])
-        except Item.DoesNotExist:
-            raise Http404 from None
-        return Response(SimilarItemsSerializer(result).data)
-
-    @extend_schema(
-        summary="The most popular items",
-        description="Active items by popularity_score (highest first, then id), optionally of some categories.",
-        parameters=[
-            _LIMIT,
-            OpenApiParameter(
-                "category", OpenApiTypes.STR, OpenApiParameter.QUERY, many=True,
-                description="Only items of this category; repeat for several.",
-            ),
-        ],
-        responses={200: PopularItemsSerializer, 400: _BAD_LIMIT},
-        examples=examples.POPULAR,
-    )
-    @action(detail=False, methods=["get"], url_path="popular", filter_backends=[], pagination_class=None)
-    def popular(self, request: Request) -> Response:
-        params = {"category": request.query_params.getlist("category")}
-        if "limit" in request.query_params:
-            params["limit"] = request.query_params["limit"]
-        query = PopularQuerySerializer(data=params)
-        query.is_valid(raise_exception=True)
-        items = popular_items(categories=query.validated_data["category"], limit=query.validated_data["limit"])
-        return Response(PopularItemsSerializer({"items": items}).data)

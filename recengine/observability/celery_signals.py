@@ -22,6 +22,7 @@ import time
 from celery import signals
 
 from recengine.observability.context import TASK_HEADER, request_id_var, task_var
+from recengine.observability.logs import JsonFormatter, RequestContextFilter
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def _task_exit(task_id=None, task=None, state=None, **kwargs) -> None:
         return
     started, request_token, task_token = entry
     try:
-        from recengine.observability.metrics import task_observe
+        from recengine.observability.metrics import task_observe  # late: see dirs.py
 
         task_observe(task.name if task is not None else "", state, time.perf_counter() - started)
     finally:
@@ -70,7 +71,7 @@ def _reset(var, token) -> None:
 
 @signals.task_failure.connect(weak=False, dispatch_uid="recengine.task_failure")
 def _task_failure(sender=None, **kwargs) -> None:
-    from recengine.observability.metrics import task_failed
+    from recengine.observability.metrics import task_failed  # late: see dirs.py
 
     task_failed(getattr(sender, "name", None) or "unknown")
 
@@ -82,7 +83,7 @@ def _worker_metrics(sender=None, **kwargs) -> None:
     port = settings.CELERY_METRICS_PORT
     if not port:
         return
-    from recengine.observability.metrics import multiprocess, tasks_known, worker_metrics_serve
+    from recengine.observability.metrics import multiprocess, tasks_known, worker_metrics_serve  # late: see dirs.py
 
     app = getattr(sender, "app", None)
     if app is not None:
@@ -100,7 +101,7 @@ def _worker_metrics(sender=None, **kwargs) -> None:
 
 @signals.worker_process_shutdown.connect(weak=False, dispatch_uid="recengine.worker_child_exit")
 def _worker_child_exit(pid=None, **kwargs) -> None:
-    from recengine.observability.metrics import process_dead
+    from recengine.observability.metrics import process_dead  # late: see dirs.py
 
     process_dead(pid or os.getpid())
 
@@ -109,8 +110,6 @@ def _worker_child_exit(pid=None, **kwargs) -> None:
 @signals.after_setup_task_logger.connect(weak=False, dispatch_uid="recengine.worker_task_logging")
 def _worker_logging(logger=None, **kwargs) -> None:
     from django.conf import settings
-
-    from recengine.observability.logs import JsonFormatter, RequestContextFilter
 
     json_lines = settings.LOG_FORMAT == "json"
     for handler in getattr(logger, "handlers", ()):

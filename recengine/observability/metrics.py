@@ -17,8 +17,19 @@ import re
 import threading
 from collections.abc import Iterable
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
-from prometheus_client.exposition import ThreadingWSGIServer, choose_encoder, make_wsgi_app
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+from prometheus_client.exposition import (
+    ThreadingWSGIServer,
+    choose_encoder,
+    make_wsgi_app,
+)
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from recengine.observability.dirs import ENV as MULTIPROC_ENV

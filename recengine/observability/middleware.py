@@ -6,7 +6,11 @@ import time
 from django.core.signals import request_finished
 from django.dispatch import receiver
 
-from recengine.observability.context import new_request_id, request_id_var, sane_request_id
+from recengine.observability.context import (
+    new_request_id,
+    request_id_var,
+    sane_request_id,
+)
 from recengine.observability.metrics import request_observe
 
 REQUEST_ID_HEADER = "X-Request-ID"

@@ -28,13 +28,19 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from catalog.models import Item
 from recengine.dbrouters import (
-    REPLICA, ReplicaRouter, primary, read_alias, replica_configured, replica_reads, replica_rest_reset,
+    REPLICA,
+    ReplicaRouter,
+    primary,
+    read_alias,
+    replica_configured,
+    replica_reads,
+    replica_rest_reset,
 )
 from recengine.testing.clusters import clusters_create
 from recengine.testing.factories import UserFactory
 from recengine.testing.servers import free_port
-from recommendations.serving import cache
 from recommendations.models import Interaction, ModelVersion
+from recommendations.serving import cache
 
 router = ReplicaRouter()
 HISTORY_SQL = "CROSS JOIN LATERAL"  # the history query of a list computation (policy.HISTORIES_SQL)
@@ -351,8 +357,8 @@ def test_api_views_read_the_primary_so_a_client_reads_its_own_writes(replica_on)
 
 @e2e
 def test_the_same_lists_from_the_replica_as_from_the_primary(replica_on):
-    from recommendations.serving.policy import Query, recommendations_compute
     from recommendations.lifecycle.training import model_train
+    from recommendations.serving.policy import Query, recommendations_compute
 
     data = clusters_create()
     model_train(algorithm="itemknn", activate=True)

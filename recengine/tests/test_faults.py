@@ -11,7 +11,13 @@ import pytest
 from django.conf import settings as django_settings
 
 from recengine.embedded import redis_alive
-from recengine.testing.servers import cache_at, call, free_port, gunicorn_server, production_env
+from recengine.testing.servers import (
+    cache_at,
+    call,
+    free_port,
+    gunicorn_server,
+    production_env,
+)
 from recommendations.models import Interaction
 
 pytestmark = pytest.mark.django_db

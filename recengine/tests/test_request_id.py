@@ -14,7 +14,11 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from recengine.observability.context import request_id_var, sane_request_id, task_var
-from recengine.observability.logs import JsonFormatter, PlainFormatter, RequestContextFilter
+from recengine.observability.logs import (
+    JsonFormatter,
+    PlainFormatter,
+    RequestContextFilter,
+)
 
 pytestmark = pytest.mark.django_db
 

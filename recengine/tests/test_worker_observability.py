@@ -11,14 +11,13 @@ import pytest
 from celery.exceptions import CeleryError
 from prometheus_client.parser import text_string_to_metric_families
 
-from catalog.tasks import update_popularity
 from recengine.celery import app
 from recengine.observability.context import request_id_var
 from recengine.observability.dirs import default_dir, is_celery_worker
 from recengine.testing.clusters import clusters_create
 from recengine.testing.servers import free_port
 from recengine.testing.worker import celery_worker, log_tail
-from recommendations.tasks import artifacts_cleanup
+from recommendations.tasks import artifacts_cleanup, update_popularity
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,12 @@ from recengine.api import NUL_IN_JSON, in_utc, json_has_nul
 from recengine.fields import json_type_name
 from recommendations.api.fields import ID_MAX, unknown_type_message
 from recommendations.events.selectors import existing_item_ids, existing_user_ids
-from recommendations.events.store import BatchResult, InteractionEvent, UnknownReferences, interactions_create_batch
+from recommendations.events.store import (
+    BatchResult,
+    InteractionEvent,
+    UnknownReferences,
+    interactions_create_batch,
+)
 
 REQUIRED = "This field is required."
 

@@ -82,3 +82,47 @@ RECOMMENDATIONS_ERROR = [
         status_codes=["400"],
     )
 ]
+
+# -- item lists ---------------------------------------------------------------------------------
+SIMILAR = [
+    OpenApiExample(
+        "Items like Dune",
+        value={
+            "item_id": 7,
+            "similar": [
+                {"item_id": 12, "item_code": "SKU-12", "name": "Foundation", "category": "books",
+                 "score": 0.41, "reason": "similar"},
+                {"item_id": 31, "item_code": "SKU-31", "name": "Hyperion", "category": "books",
+                 "score": 0.5, "reason": "content"},
+                {"item_id": 3, "item_code": "SKU-3", "name": "Emma", "category": "books",
+                 "score": 0.88, "reason": "popular"},
+            ],
+            "model_version": 4,
+        },
+        response_only=True,
+        status_codes=["200"],
+    )
+]
+POPULAR = [
+    OpenApiExample(
+        "The most popular books",
+        value={
+            "items": [
+                {"item_id": 7, "item_code": "SKU-7", "name": "Dune", "category": "books",
+                 "score": 1.0, "reason": "popular"},
+                {"item_id": 3, "item_code": "SKU-3", "name": "Emma", "category": "books",
+                 "score": 0.88, "reason": "popular"},
+            ]
+        },
+        response_only=True,
+        status_codes=["200"],
+    )
+]
+LIMIT_ERROR = [
+    OpenApiExample(
+        "Limit out of range",
+        value={"limit": ["Ensure this value is less than or equal to 100."]},
+        response_only=True,
+        status_codes=["400"],
+    )
+]

@@ -7,9 +7,14 @@ from rest_framework import serializers
 
 from recengine.api import drf_datetime, validate_json_storable
 from recengine.fields import StrictCharField
-from recommendations.api.fields import IdField, InteractionTypeField, JSONIdField, WeightField
-from recommendations.models import Interaction
+from recommendations.api.fields import (
+    IdField,
+    InteractionTypeField,
+    JSONIdField,
+    WeightField,
+)
 from recommendations.events.selectors import existing_item_ids, existing_user_ids
+from recommendations.models import Interaction
 
 
 class InteractionSerializer(serializers.ModelSerializer):
@@ -199,3 +204,56 @@ def recommendation_list_data(result) -> dict:
         "model_version": result.model_version,
         "recomm_id": result.recomm_id,
     }
+
+
+# -- item lists: GET /items/{id}/similar and GET /items/popular ---------------------------------
+DEFAULT_LIST_LIMIT = 10
+
+
+class _LimitField(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False, min_value=1, max_value=settings.MAX_RECOMMENDATIONS_LIMIT,
+            default=DEFAULT_LIST_LIMIT, help_text="How many, 1 to 100 (default 10).", **kwargs,
+        )
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    limit = _LimitField()
+
+
+class PopularQuerySerializer(serializers.Serializer):
+    limit = _LimitField()
+    category = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50,
+        help_text="Only items of these categories (repeat the parameter for several).",
+    )
+
+
+class ScoredItemSerializer(serializers.Serializer):
+    """An item in a list: the fields a client shows, a score and why it is there."""
+
+    item_id = serializers.IntegerField()
+    item_code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    score = serializers.FloatField(
+        help_text="similar: the model's similarity; content: the share of this item's tags it has too; "
+        "popular: its popularity_score."
+    )
+    reason = serializers.CharField(
+        help_text='"similar" (the active model finds them alike), "content" (same category, shared tags) '
+        'or "popular" (popular in the category).'
+    )
+
+
+class SimilarItemsSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    similar = ScoredItemSerializer(many=True)
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The ModelVersion whose similarity was consulted; null when none could be."
+    )
+
+
+class PopularItemsSerializer(serializers.Serializer):
+    items = ScoredItemSerializer(many=True)

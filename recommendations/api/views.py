@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.models import Item
 from recommendations.api import examples
 from recommendations.api.batch import (
     BatchRejected,
@@ -27,14 +29,19 @@ from recommendations.api.serializers import (
     InteractionBatchSerializer,
     InteractionCreateSerializer,
     InteractionSerializer,
+    PopularItemsSerializer,
+    PopularQuerySerializer,
     RecommendationListSerializer,
     RecommendationQuerySerializer,
+    SimilarItemsSerializer,
+    SimilarQuerySerializer,
     interaction_data,
     recommendation_list_data,
 )
-from recommendations.models import Interaction
 from recommendations.events.store import interaction_create
+from recommendations.models import Interaction
 from recommendations.serving.service import recommendations_for_user
+from recommendations.serving.similar import popular_items, similar_items_for
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:
@@ -180,3 +187,63 @@ def recommendations_detail(request, user_id: str):
     stays for the OpenAPI schema and ``reverse("recommendation-detail")``."""
     response = plain_response(request, user_id)
     return response if response is not None else _recommendations_drf(request, user_id=user_id)
+
+
+# -- item lists, routed under the catalog's URLs: /items/{item_id}/similar and /items/popular -------
+_BAD_LIMIT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT, description="limit (or category) is invalid.", examples=examples.LIMIT_ERROR
+)
+_LIMIT = OpenApiParameter(
+    "limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="How many, 1 to 100 (default 10)."
+)
+
+
+@extend_schema(tags=["items"])
+class ItemListViewSet(viewsets.ViewSet):
+    """Lists of items around an item or the whole catalog; the catalog's own endpoints are catalog.api."""
+
+    lookup_url_kwarg = "item_id"
+    lookup_value_regex = r"\d+"
+    public_reads = True  # open to anyone with API_PUBLIC_READS (recengine/permissions.py)
+
+    @extend_schema(
+        summary="Items similar to this one",
+        description="Best first, inactive items never. From the active model's item similarity (reason "
+        "`similar`), then items of the same category sharing the most tags (`content`), then the category's "
+        "popular items (`popular`), each filling the places the one before left. 404 for an unknown item.",
+        parameters=[_LIMIT],
+        responses={200: SimilarItemsSerializer, 400: _BAD_LIMIT, 404: OpenApiResponse(description="No such item.")},
+        examples=examples.SIMILAR,
+    )
+    @action(detail=True, methods=["get"], url_path="similar")
+    def similar(self, request: Request, item_id: str) -> Response:
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            result = similar_items_for(item_id=int(item_id), limit=query.validated_data["limit"])
+        except Item.DoesNotExist:
+            raise Http404 from None
+        return Response(SimilarItemsSerializer(result).data)
+
+    @extend_schema(
+        summary="The most popular items",
+        description="Active items by popularity_score (highest first, then id), optionally of some categories.",
+        parameters=[
+            _LIMIT,
+            OpenApiParameter(
+                "category", OpenApiTypes.STR, OpenApiParameter.QUERY, many=True,
+                description="Only items of this category; repeat for several.",
+            ),
+        ],
+        responses={200: PopularItemsSerializer, 400: _BAD_LIMIT},
+        examples=examples.POPULAR,
+    )
+    @action(detail=False, methods=["get"], url_path="popular")
+    def popular(self, request: Request) -> Response:
+        params = {"category": request.query_params.getlist("category")}
+        if "limit" in request.query_params:
+            params["limit"] = request.query_params["limit"]
+        query = PopularQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        items = popular_items(categories=query.validated_data["category"], limit=query.validated_data["limit"])
+        return Response(PopularItemsSerializer({"items": items}).data)

@@ -26,7 +26,8 @@ from __future__ import annotations
 import struct
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time as dtime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 
 import numpy as np
 from django.conf import settings

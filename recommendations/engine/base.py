@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .data import history_row
+from .artifacts import load_artifact, save_artifact
+from .data import history_row, transform_weights
 from .topk import top_k
 
 
@@ -64,8 +65,6 @@ class Recommender:
 
     def history_weights(self, values) -> np.ndarray:
         """Raw interaction values of a request's history -> the weights this model was trained with."""
-        from .data import transform_weights
-
         spec = self.weight_transform
         if not spec:
             return np.asarray(values, dtype=np.float32)
@@ -80,15 +79,11 @@ class Recommender:
 
     def save(self, path, *, key, item_ids=None, metrics=None) -> None:
         """Write an HMAC-signed artifact atomically; see :mod:`artifacts`."""
-        from .artifacts import save_artifact
-
         save_artifact(path, self, key=key, item_ids=item_ids, params=self.get_params(), metrics=metrics)
 
     @staticmethod
     def load(path, *, key):
         """The :class:`artifacts.Artifact` at ``path``, or None (logged) if unusable."""
-        from .artifacts import load_artifact
-
         return load_artifact(path, key=key)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .base import Recommender
+from .base import Recommender, rank_scores
 from .data import decay_weights
 
 
@@ -55,8 +55,6 @@ class Popularity(Recommender):
 
     def top_items(self, k: int = 10, category: int | None = None, exclude=None):
         """Most popular items overall, or within one category (categories given at fit time)."""
-        from .base import rank_scores
-
         allowed = None
         if category is not None:
             if self.categories is None:

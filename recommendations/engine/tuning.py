@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from .data import Interactions
-from .evaluation import evaluate_recs, prepare
+from .evaluation import evaluate_models, evaluate_recs, prepare
 from .hybrid import normalize_rows
 from .splits import split
 from .topk import top_k_rows
@@ -35,8 +35,6 @@ def tune(factory, grid: dict, train: Interactions, k: int = 10, metric: str = "n
     Returns (best_params, rows) where rows hold every candidate's validation metrics. Pass
     ``validation=(fit_part, val_part)`` to reuse one split across several models.
     """
-    from .evaluation import evaluate_models
-
     fit_part, val_part = validation or validation_split(train, ratio, seed)
     rows = []
     for params in param_grid(grid):

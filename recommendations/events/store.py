@@ -21,7 +21,11 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Item
 from recengine.api import json_bytes
-from recommendations.events.selectors import existing_item_ids, existing_user_ids, stored_event_ids
+from recommendations.events.selectors import (
+    existing_item_ids,
+    existing_user_ids,
+    stored_event_ids,
+)
 from recommendations.models import Interaction, default_weight
 from recommendations.serving import cache
 

@@ -9,34 +9,31 @@ from __future__ import annotations
 
 from typing import Callable
 
+from recommendations.engine.als import ALS
+from recommendations.engine.ease import EASE
+from recommendations.engine.hybrid import Hybrid
+from recommendations.engine.itemknn import ItemKNN
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.rp3beta import RP3beta
+
 
 def _popularity(**params):
-    from recommendations.engine.popularity import Popularity
-
     return Popularity(**params)
 
 
 def _itemknn(**params):
-    from recommendations.engine.itemknn import ItemKNN
-
     return ItemKNN(**{"top_k": 50, **params})
 
 
 def _rp3beta(**params):
-    from recommendations.engine.rp3beta import RP3beta
-
     return RP3beta(**{"alpha": 0.5, "beta": 0.5, "top_k": 200, **params})
 
 
 def _ease(**params):
-    from recommendations.engine.ease import EASE
-
     return EASE(**{"lambda_": 200.0, **params})
 
 
 def _als(**params):
-    from recommendations.engine.als import ALS
-
     return ALS(**{"factors": 256, "regularization": 30.0, "alpha": 3.0, "iterations": 15, **params})
 
 
@@ -46,8 +43,6 @@ HYBRID_NORMALIZE = "zscore"
 
 
 def _hybrid(weights: dict | None = None, normalize: str = HYBRID_NORMALIZE, components: dict | None = None):
-    from recommendations.engine.hybrid import Hybrid
-
     if weights is None:
         weights = {name: HYBRID_WEIGHTS.get(name, 1.0) for name in components} if components else HYBRID_WEIGHTS
     # Components default to the ones weighted, each with its own defaults above.

@@ -21,7 +21,20 @@ from pathlib import Path
 
 import numpy as np
 
-from recommendations.engine.data import WEIGHT_TRANSFORMS
+from recommendations.engine.data import (
+    WEIGHT_TRANSFORMS,
+    Interactions,
+    decay_weights,
+    interactions_transform,
+)
+from recommendations.engine.evaluation import evaluate_models
+from recommendations.engine.splits import split
+from recommendations.engine.tuning import param_grid, tune, tune_blend
+from recommendations.events.importing.errors import ImportFileError
+from recommendations.events.importing.readers import source_open
+from recommendations.events.importing.rows import BadRow
+from recommendations.lifecycle.algorithms import ALGORITHMS, build_model
+from recommendations.lifecycle.training import training_data_load
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +74,6 @@ class EvaluationData:
 def evaluation_options_check(*, protocol: str, k: int, algorithms: Sequence[str], weights: str = "binary",
                              fmt: str = "csv", weight_transform: str | None = None) -> None:
     """Raise EvaluationError for options that cannot work, before any data is read."""
-    from recommendations.lifecycle.algorithms import ALGORITHMS
-
     if protocol not in PROTOCOLS:
         raise EvaluationError(f"Unknown split {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
     if k < 1:
@@ -93,8 +104,6 @@ def evaluation_data_load(*, source: str | Path | None = None, fmt: str = "csv", 
     ``weight_transform`` applies with ``weights="value"`` only; None means the served one.
     """
     if source is None:
-        from recommendations.lifecycle.training import training_data_load
-
         return evaluation_data_from_training(training_data_load(), weights=weights,
                                              weight_transform=weight_transform)
     return _file_data_load(Path(source), fmt, weights, weight_transform)
@@ -109,8 +118,6 @@ def served_weight_transform() -> str:
 
 def _valued(interactions, weight_transform: str | None):
     """Interaction values -> training weights, as model_train does (scale over all rows loaded)."""
-    from recommendations.engine.data import interactions_transform
-
     return interactions_transform(interactions, weight_transform or served_weight_transform())[0]
 
 
@@ -129,8 +136,6 @@ def evaluation_data_from_training(data, *, weights: str = "binary",
 
 
 def _binary(interactions):
-    from recommendations.engine.data import Interactions
-
     return Interactions(
         interactions.users, interactions.items, np.ones(len(interactions), np.float32),
         interactions.timestamps, interactions.n_users, interactions.n_items,
@@ -139,11 +144,6 @@ def _binary(interactions):
 
 def _file_data_load(path: Path, fmt: str, weights: str, weight_transform: str | None = None) -> EvaluationData:
     """Read with the importer's readers (same formats, same bad-row rules), keeping the file's row order."""
-    from recommendations.engine.data import Interactions
-    from recommendations.events.importing.errors import ImportFileError
-    from recommendations.events.importing.readers import source_open
-    from recommendations.events.importing.rows import BadRow
-
     try:
         source = source_open(path, fmt)
     except ImportFileError as exc:
@@ -188,8 +188,6 @@ def evaluation_run(*, source: str | Path | None = None, fmt: str = "csv", protoc
                    weight_transform: str | None = None, tune: bool = False,
                    half_life_days: float | None = None, progress: Progress | None = None) -> list[dict]:
     """Load the data (database when ``source`` is None) and compare algorithms; one row per algorithm."""
-    from recommendations.lifecycle.algorithms import ALGORITHMS
-
     algorithms = list(algorithms or ALGORITHMS)
     evaluation_options_check(protocol=protocol, k=k, algorithms=algorithms, weights=weights, fmt=fmt,
                              weight_transform=weight_transform)
@@ -207,8 +205,6 @@ def algorithms_evaluate(*, data: EvaluationData, protocol: str = "stratified", k
     recall, map, hit_rate, coverage, fit_seconds, eval_seconds, n_users, k) plus protocol,
     n_train, n_test and, when tuned, validation_ndcg.
     """
-    from recommendations.engine.splits import split
-
     evaluation_options_check(protocol=protocol, k=k, algorithms=algorithms)
     if len(data.interactions) == 0:
         raise EvaluationError("There are no interactions to evaluate on.")
@@ -237,9 +233,6 @@ def algorithms_evaluate(*, data: EvaluationData, protocol: str = "stratified", k
 
 
 def _evaluate_one(name, params, train, test, k, context, half_life_days) -> dict:
-    from recommendations.lifecycle.algorithms import build_model
-    from recommendations.engine.evaluation import evaluate_models
-
     try:
         model = build_model(name, params)
     except ValueError as exc:
@@ -270,10 +263,6 @@ def parameters_tune(*, train, protocol: str, k: int, algorithms: Sequence[str], 
     (``engine.tuning.tune``); the hybrid takes its components' tuned parameters, fits them once
     and searches blend weights and normalisation (``engine.tuning.tune_blend``).
     """
-    from recommendations.lifecycle.algorithms import ALGORITHMS, build_model
-    from recommendations.engine.splits import split
-    from recommendations.engine.tuning import param_grid, tune
-
     fit_part, validation = split(train, protocol, **VALIDATION_SPLIT[protocol])
     if len(fit_part) == 0 or len(validation) == 0:
         raise EvaluationError("The training part is too small to carve a validation slice out of it.")
@@ -297,9 +286,6 @@ def parameters_tune(*, train, protocol: str, k: int, algorithms: Sequence[str], 
 
 
 def _blend_tune(component_params: dict[str, dict], fit_part, validation, k, context) -> tuple[dict, float]:
-    from recommendations.lifecycle.algorithms import build_model
-    from recommendations.engine.tuning import tune_blend
-
     X = fit_part.to_csr()
     fitted = {name: build_model(name, params).fit(X, **(context or {})) for name, params in component_params.items()}
     first, *others = fitted
@@ -312,7 +298,6 @@ def _decayed(part, half_life_days: float | None):
     """The part with time-decayed weights baked in (the engine's tuning fits on undecayed weights)."""
     if not half_life_days:
         return part
-    from recommendations.engine.data import Interactions, decay_weights
 
     weights = decay_weights(part.weights, part.timestamps, half_life_days)
     return Interactions(part.users, part.items, weights, part.timestamps, part.n_users, part.n_items)

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from recommendations.engine.evaluation import evaluate_models, is_not_worse
+from recommendations.engine.splits import leave_last_train_mask
+from recommendations.lifecycle.algorithms import build_model
+from recommendations.lifecycle.evaluating import evaluation_data_from_training
 from recommendations.models import ModelVersion
 
 K = 10
@@ -40,8 +44,6 @@ class GuardReport:
 
     @property
     def passed(self) -> bool:
-        from recommendations.engine.evaluation import is_not_worse
-
         if self.candidate is None:
             return True
         return is_not_worse(self.candidate, self.baseline, metric=METRIC, tolerance=self.tolerance)
@@ -87,8 +89,6 @@ def _rounded(row: dict | None) -> dict | None:
 
 def holdout_split(interactions, *, max_users: int, seed: int = SAMPLE_SEED):
     """(train, test): the latest interaction of up to ``max_users`` users with two or more is test."""
-    from recommendations.engine.splits import leave_last_train_mask
-
     train_mask = leave_last_train_mask(interactions.users, interactions.timestamps)
     test_rows = np.flatnonzero(~train_mask)
     if len(test_rows) > max_users:
@@ -101,10 +101,6 @@ def holdout_split(interactions, *, max_users: int, seed: int = SAMPLE_SEED):
 
 def guard_evaluate(*, candidate: ModelVersion, active: ModelVersion | None, data) -> GuardReport:
     """Compare the candidate's configuration with the active version's on one holdout of ``data``."""
-    from recommendations.lifecycle.algorithms import build_model
-    from recommendations.engine.evaluation import evaluate_models
-    from recommendations.lifecycle.evaluating import evaluation_data_from_training
-
     tolerance = settings.RETRAIN_GUARD_TOLERANCE
     # weights="value": the interaction values, which is what model_train fits on.
     evaluation = evaluation_data_from_training(data, weights="value")

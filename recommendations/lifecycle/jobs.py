@@ -15,19 +15,30 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from celery import group, signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from accounts.models import User
 from recengine.dbrouters import replica_or_primary
 from recengine.locks import advisory_lock
+from recommendations.lifecycle.guard import guard_evaluate
+from recommendations.lifecycle.training import (
+    model_train,
+    model_version_activate,
+    training_data_load,
+)
 from recommendations.models import Interaction, ModelVersion
+from recommendations.serving.service import recommendations_for_users
 
 log = logging.getLogger(__name__)
 
 RETRAIN_LOCK = "recommendations.retrain"
 PRECOMPUTE_LOCK = "recommendations.precompute_recently_active"
+# The Celery task that computes one chunk (recommendations/tasks.py precompute).
+PRECOMPUTE_TASK = "recommendations.precompute"
 # Users computed together inside a chunk (services.recommendations_for_users).
 PRECOMPUTE_BATCH_USERS = 200
 CLEANUP_LOCK = "recommendations.artifacts_cleanup"
@@ -111,9 +122,6 @@ def _newest_trained() -> ModelVersion | None:
 
 
 def _train_and_guard(algorithm: str | None, params: dict | None, marker: LogMarker) -> RetrainOutcome:
-    from recommendations.lifecycle.guard import guard_evaluate
-    from recommendations.lifecycle.training import model_train, model_version_activate, training_data_load
-
     started = time.perf_counter()
     data = training_data_load()
     version = model_train(algorithm=algorithm, params=params, activate=False, data=data, fingerprint=str(marker))
@@ -183,9 +191,6 @@ def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
     ``services.recommendations_for_users`` does the cache writes (keys ``user_rec:{id}``); a list
     already cached for the serving model version is left as it is, so running twice costs little.
     """
-    from accounts.models import User
-    from recommendations.serving.service import recommendations_for_users
-
     existing = list(User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(existing), PRECOMPUTE_BATCH_USERS):
         recommendations_for_users(user_ids=existing[start:start + PRECOMPUTE_BATCH_USERS],
@@ -195,8 +200,6 @@ def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
 
 def recently_active_user_ids(*, since: datetime, chunk_size: int) -> Iterator[list[int]]:
     """Ids of users with an interaction since ``since``, in ascending chunks (keyset, never OFFSET)."""
-    from accounts.models import User
-
     recent = Interaction.objects.filter(user=OuterRef("pk"), timestamp__gte=since)
     active = User.objects.filter(Exists(recent)).order_by("pk").values_list("pk", flat=True)
     last = 0
@@ -236,15 +239,12 @@ def _precompute_inline(chunks: Iterator[list[int]]) -> PrecomputeOutcome:
 
 
 def _precompute_fan_out(chunks: Iterator[list[int]]) -> PrecomputeOutcome:
-    from celery import group
-
-    from recommendations.tasks import precompute
-
     users = n_chunks = 0
     batch = []
     for ids in chunks:
         users, n_chunks = users + len(ids), n_chunks + 1
-        batch.append(precompute.s(user_ids=ids))
+        # By name: the task module (recommendations/tasks.py) calls this one, never the other way.
+        batch.append(signature(PRECOMPUTE_TASK, kwargs={"user_ids": ids}))
         if len(batch) == FANOUT_GROUP_CHUNKS:
             group(batch).apply_async()
             batch = []

@@ -17,7 +17,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.models import Item
+from recommendations.engine.content import ContentTFIDF
+from recommendations.engine.data import Interactions, interactions_transform
+from recommendations.lifecycle.algorithms import build_model
 from recommendations.models import ModelVersion
+from recommendations.serving.model import announce_active_version
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +55,6 @@ def training_data_load() -> TrainingData:
     """Read every interaction with one COPY (fast on millions of rows) and index users and items."""
     import pandas as pd
 
-    from recommendations.engine.data import Interactions
-
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         with cursor.copy(INTERACTIONS_COPY_SQL) as copy:
@@ -74,8 +77,6 @@ def training_data_load() -> TrainingData:
 
 def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Every item id (sorted) and its category as an index into a list of category names."""
-    from catalog.models import Item
-
     rows = list(Item.objects.order_by("id").values_list("id", "category"))
     item_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     names = sorted({r[1] for r in rows if r[1]})
@@ -86,8 +87,6 @@ def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def _catalog_texts(item_ids: np.ndarray) -> tuple[list[str], list[str], list[list[str]]]:
     """(names, categories, tags) aligned with ``item_ids``; empty for an item deleted since."""
-    from catalog.models import Item
-
     position = {int(item_id): i for i, item_id in enumerate(item_ids.tolist())}
     names: list[str] = [""] * len(item_ids)
     categories: list[str] = [""] * len(item_ids)
@@ -108,8 +107,6 @@ def content_index_fit(data: TrainingData):
     (recommendations/serving/content.py). Neighbour matrices are not built (``top_k=0``): serving
     works on the item vectors, a few MB at 20,000 items.
     """
-    from recommendations.engine.content import ContentTFIDF
-
     if not len(data.item_ids):
         return None
     names, categories, tags = _catalog_texts(data.item_ids)
@@ -141,9 +138,6 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
     (the retrain job passes its cheap data marker, see jobs.interactions_marker).
     A failure marks the version failed (with the error) and re-raises; the active version is untouched.
     """
-    from recommendations.lifecycle.algorithms import build_model
-    from recommendations.engine.data import interactions_transform
-
     algorithm = algorithm or settings.DEFAULT_ALGORITHM
     model = build_model(algorithm, params)  # fails fast on an unknown name or bad parameters
     data = data or training_data_load()
@@ -206,7 +200,6 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
         version.is_active = True
         version.activated_at = timezone.now()
         version.save(update_fields=["is_active", "activated_at"])
-    from recommendations.serving.model import announce_active_version
 
     transaction.on_commit(lambda: announce_active_version(version.pk))
     return version

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -34,7 +35,9 @@ from scipy import sparse
 
 from catalog.models import Item
 from recommendations.serving.cache import CATALOG_EPOCH_KEY
-from recommendations.serving.model import ServingModel
+
+if TYPE_CHECKING:  # the holder (serving/model.py) imports this module to warm the snapshot at load
+    from recommendations.serving.model import ServingModel
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,11 @@ from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from recengine.observability.metrics import model_serving
+from recommendations.engine.artifacts import load_artifact
+from recommendations.models import ModelVersion
+from recommendations.serving.content import new_items_snapshot
+
 log = logging.getLogger(__name__)
 
 ACTIVE_VERSION_KEY = "recengine:active_model_version"
@@ -94,7 +99,6 @@ def _active_version_id() -> int | None:
             return int(value) or None
     except (RedisError, ValueError) as exc:
         log.warning("could not read the active model version from Redis: %s", exc)
-    from recommendations.models import ModelVersion
 
     version_id = ModelVersion.objects.active().values_list("pk", flat=True).first()
     try:
@@ -106,9 +110,6 @@ def _active_version_id() -> int | None:
 
 def load_version(version_id: int) -> ServingModel | None:
     """Load one version's artifact, or None (logged) when it is missing, corrupt or unsigned."""
-    from recommendations.engine.artifacts import load_artifact
-    from recommendations.models import ModelVersion
-
     version = ModelVersion.objects.filter(pk=version_id).first()
     if version is None or not version.artifact_path:
         log.warning("model version %s has no artifact; serving popularity", version_id)
@@ -132,7 +133,6 @@ def _new_items_warm(serving: ServingModel) -> None:
     """Read the new-item snapshot with the model, so the first request does not pay for it."""
     if serving.content_index is None:
         return
-    from recommendations.serving.content import new_items_snapshot
 
     try:
         new_items_snapshot(serving)
@@ -175,8 +175,6 @@ def model_missing_reason() -> str:
 
 def _serving_metrics(version_id: int | None) -> None:
     """recengine_model_active_version / _info / _load_failures_total for this process."""
-    from recengine.observability.metrics import model_serving
-
     current = _holder.current
     model_serving(current.version_id if current else None, current.algorithm if current else None,
                   failed=bool(version_id) and current is None)

@@ -24,13 +24,19 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Case, F, FloatField, Value, When
 
+from accounts.models import User
 from catalog.models import Item
 from recengine.dbrouters import read_alias, replica_configured, replica_or_primary
-from recommendations.serving.cache import primary_reads_needed
 from recommendations.engine.data import SECONDS_PER_DAY
-from recommendations.serving.item_rows import item_rows
 from recommendations.models import Interaction
-from recommendations.serving.model import ServingModel, model_missing_reason, serving_model
+from recommendations.serving.cache import primary_reads_needed
+from recommendations.serving.content import new_items_ranked
+from recommendations.serving.item_rows import item_rows
+from recommendations.serving.model import (
+    ServingModel,
+    model_missing_reason,
+    serving_model,
+)
 
 ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 # Candidates fetched beyond the limit, to absorb items deactivated or filtered since training.
@@ -248,8 +254,6 @@ def _with_new_items(model: ServingModel, history: History, query: Query, chosen:
     artifact) falls back to the category rule: items added after training in the categories of the
     history, newest first, one query.
     """
-    from recommendations.serving.content import new_items_ranked
-
     slots = settings.NEW_ITEM_SLOTS
     if not slots or not chosen:
         return chosen
@@ -332,8 +336,6 @@ class PopularPool:
 
 
 def _favourite_categories(history: History, user_id: int) -> list[str]:
-    from accounts.models import User
-
     preferences = User.objects.filter(pk=user_id).values_list("preferences", flat=True).first() or {}
     preferred = preferences.get("categories", []) if isinstance(preferences, dict) else []
     favourites = list(dict.fromkeys([*[str(c) for c in preferred if c], *history.categories]))

@@ -19,7 +19,11 @@ from django.utils import timezone
 from recengine.observability import metrics
 from recommendations.serving import cache
 from recommendations.serving.model import serving_model
-from recommendations.serving.policy import Query, recommendations_compute, recommendations_compute_many
+from recommendations.serving.policy import (
+    Query,
+    recommendations_compute,
+    recommendations_compute_many,
+)
 from recommendations.serving.stats import cache_stats_record
 
 logger = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from django.db.models.expressions import RawSQL
 
 from catalog.models import Item
 from recommendations.serving.content import content_neighbours
+from recommendations.serving.model import ServingModel, serving_model
 from recommendations.serving.policy import ITEM_FIELDS, OVERFETCH
 from recommendations.serving.policy import _shape as item_entry
-from recommendations.serving.model import ServingModel, serving_model
 
 # Tags of the candidate that are also tags of the item (INTERSECT drops duplicates).
 SHARED_TAGS_SQL = "cardinality(ARRAY(SELECT unnest(catalog_item.tags) INTERSECT SELECT unnest(%s::varchar[])))"

@@ -27,6 +27,10 @@ from django.utils import timezone
 
 from catalog.models import Item
 from recommendations.models import Interaction, ModelVersion
+from recommendations.serving import policy
+from recommendations.serving.model import serving_model
+from recommendations.serving.service import recommendations_for_users
+from recommendations.serving.similar import similar_items_for
 from recommendations.serving.stats import DayStats, cache_stats_days
 
 DAYS = 30
@@ -287,10 +291,6 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
     The live list comes from the same function as the API's plain request (so a miss computes and
     caches it), without counting in the cache statistics: staff looking is not user traffic.
     """
-    from recommendations.serving import policy
-    from recommendations.serving.model import serving_model
-    from recommendations.serving.service import recommendations_for_users
-
     live = recommendations_for_users(user_ids=[user_id], limit=limit, record_stats=False)[0]
     model = serving_model()
     history = policy.history_load(user_id, getattr(model.model, "history_weights", None) if model else None)
@@ -315,8 +315,6 @@ def _chosen_by(model, history_size: int) -> str:
 
 
 def _model_sources(model, history, query) -> list[SourceList]:
-    from recommendations.serving import policy
-
     if model is None:
         return [SourceList("Personalized model", "No active model.")]
     title = f"Personalized model v{model.version_id} ({model.algorithm})"
@@ -338,8 +336,6 @@ def _model_sources(model, history, query) -> list[SourceList]:
 
 
 def _similar_source(history, limit: int) -> SourceList:
-    from recommendations.serving.similar import similar_items_for
-
     if not len(history):
         return SourceList("Item similarity", "No interactions: nothing to be similar to.")
     newest = int(history.item_ids[0])
@@ -349,7 +345,5 @@ def _similar_source(history, limit: int) -> SourceList:
 
 
 def _active_rows(item_ids, scores, reason: str, limit: int) -> list[dict[str, Any]]:
-    from recommendations.serving import policy
-
     rows = policy._item_rows(item_ids)
     return [policy._shape(rows[i], s, reason) for i, s in zip(item_ids.tolist(), scores.tolist()) if i in rows][:limit]

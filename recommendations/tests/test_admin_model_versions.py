@@ -6,8 +6,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_redis import get_redis_connection
 
-from recommendations.models import ModelVersion
 from recommendations.lifecycle.training import model_train
+from recommendations.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
 

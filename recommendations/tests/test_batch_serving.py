@@ -8,8 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from recengine.testing.clusters import interactions_add
 from recommendations.serving import cache
-from recommendations.serving.policy import Query, histories_load, recommendations_compute, recommendations_compute_many
-from recommendations.serving.service import recommendations_for_user, recommendations_for_users
+from recommendations.serving.policy import (
+    Query,
+    histories_load,
+    recommendations_compute,
+    recommendations_compute_many,
+)
+from recommendations.serving.service import (
+    recommendations_for_user,
+    recommendations_for_users,
+)
 
 pytestmark = pytest.mark.django_db
 

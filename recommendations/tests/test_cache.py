@@ -6,9 +6,9 @@ import socket
 import orjson
 import pytest
 import redis
+from django_redis import get_redis_connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from django_redis import get_redis_connection
 
 from recommendations.serving import cache
 

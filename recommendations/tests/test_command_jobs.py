@@ -1,7 +1,6 @@
 """The management-command doors of the background jobs: retrain, precompute_recommendations, cleanup_models."""
 from __future__ import annotations
 
-
 import pytest
 from django.core.management import CommandError
 
@@ -9,8 +8,8 @@ from recengine.locks import advisory_lock
 from recengine.testing.commands import cached_user_ids as cached_ids
 from recengine.testing.commands import run_command as run
 from recommendations.lifecycle.jobs import RETRAIN_LOCK
-from recommendations.models import ModelVersion
 from recommendations.lifecycle.training import model_train
+from recommendations.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
 

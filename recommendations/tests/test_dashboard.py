@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations.staff import dashboard
 from recommendations.admin import EstimatedCountPaginator
 from recommendations.models import Interaction, ModelVersion
 from recommendations.serving.stats import cache_stats_days, cache_stats_record
+from recommendations.staff import dashboard
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +284,11 @@ def test_the_cache_counters_never_break_a_request_when_redis_is_down(monkeypatch
 
 
 def test_cache_counters_are_added_up_in_the_process_and_written_on_flush(settings):
-    from recommendations.serving.stats import cache_stats_days, cache_stats_flush, cache_stats_record
+    from recommendations.serving.stats import (
+        cache_stats_days,
+        cache_stats_flush,
+        cache_stats_record,
+    )
 
     settings.CACHE_STATS_FLUSH_SECONDS = 3600
     cache_stats_flush()  # start from nothing pending

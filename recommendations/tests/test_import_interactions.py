@@ -12,10 +12,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Item
-from recommendations.serving.cache import recommendations_get, recommendations_set
-from recommendations.events.importing import ImportAborted, ImportFileError, interactions_import
-from recommendations.models import Interaction
 from recengine.testing.factories import ItemFactory, UserFactory
+from recommendations.events.importing import (
+    ImportAborted,
+    ImportFileError,
+    interactions_import,
+)
+from recommendations.models import Interaction
+from recommendations.serving.cache import recommendations_get, recommendations_set
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CSV = FIXTURES / "interactions_small.csv"

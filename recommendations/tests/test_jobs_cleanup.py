@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from recommendations.lifecycle.jobs import artifacts_cleanup as cleanup
+from recommendations.lifecycle.training import model_train, model_version_activate
 from recommendations.models import ModelVersion
 from recommendations.tasks import artifacts_cleanup
-from recommendations.lifecycle.training import model_train, model_version_activate
 
 pytestmark = pytest.mark.django_db
 

@@ -182,12 +182,10 @@ def test_a_skipped_retrain_leaves_the_cache_alone(groups, model_dir, celery_eage
 
 
 def test_a_crashing_guard_fails_the_version_and_the_next_run_tries_again(groups, model_dir, monkeypatch):
-    import recommendations.lifecycle.guard
-
     def crash(**kwargs):
         raise MemoryError("holdout too big")
 
-    monkeypatch.setattr(recommendations.lifecycle.guard, "guard_evaluate", crash)
+    monkeypatch.setattr("recommendations.lifecycle.jobs.guard_evaluate", crash)
     with pytest.raises(MemoryError):
         model_retrain(algorithm="itemknn")
     crashed = ModelVersion.objects.get()

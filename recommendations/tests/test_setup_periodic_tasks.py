@@ -6,7 +6,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask, PeriodicTasks
+from django_celery_beat.models import (
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    PeriodicTasks,
+)
 
 from recommendations.schedules import crontab_parse, shortest_interval
 

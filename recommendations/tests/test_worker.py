@@ -14,15 +14,14 @@ from django_celery_results.models import TaskResult
 from django_redis import get_redis_connection
 
 from catalog.models import Item
-from catalog.tasks import update_popularity
 from recengine.locks import advisory_lock
 from recengine.testing.clusters import clusters_create
 from recengine.testing.groups import taste_groups_create
 from recengine.testing.worker import celery_worker, log_tail, worker_stop
 from recommendations.lifecycle.jobs import RETRAIN_LOCK, model_retrain
-from recommendations.models import ModelVersion
-from recommendations.tasks import precompute_recently_active, retrain
 from recommendations.lifecycle.training import artifact_path_for, model_train
+from recommendations.models import ModelVersion
+from recommendations.tasks import precompute_recently_active, retrain, update_popularity
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

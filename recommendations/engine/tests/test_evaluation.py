@@ -1,8 +1,12 @@
 import numpy as np
 
 from recommendations.engine.data import Interactions
-from recommendations.engine.evaluation import evaluate_models, format_table, is_not_worse
 from recommendations.engine.ease import EASE
+from recommendations.engine.evaluation import (
+    evaluate_models,
+    format_table,
+    is_not_worse,
+)
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity

@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from recommendations.engine.data import WEIGHT_TRANSFORMS, transform_weights, weight_transform_scale
+from recommendations.engine.data import (
+    WEIGHT_TRANSFORMS,
+    transform_weights,
+    weight_transform_scale,
+)
 
 
 def test_none_leaves_the_values_alone():

@@ -42,7 +42,11 @@ line numbers. With ``strict=True`` any bad row (or an id that cannot be created 
 username or item code is taken) aborts the import; it runs in one transaction, so nothing is
 written. After a commit, the cached recommendation lists of the affected users are dropped.
 """
-from recommendations.events.importing.errors import ImportAborted, ImportFileError, InteractionImportError
+from recommendations.events.importing.errors import (
+    ImportAborted,
+    ImportFileError,
+    InteractionImportError,
+)
 from recommendations.events.importing.rows import BadRow
 from recommendations.events.importing.service import ImportResult, interactions_import
 

@@ -16,8 +16,15 @@ from django.conf import settings
 
 from recommendations.events.importing.errors import ImportFileError
 from recommendations.events.importing.rows import (
-    BadRow, BadValue, interaction_row, interaction_type_check, parse_id, parse_timestamp, parse_value,
-    rating_interaction_type, rating_types_check,
+    BadRow,
+    BadValue,
+    interaction_row,
+    interaction_type_check,
+    parse_id,
+    parse_timestamp,
+    parse_value,
+    rating_interaction_type,
+    rating_types_check,
 )
 
 CSV_REQUIRED = ("user_id", "item_id", "interaction_type")

@@ -11,11 +11,16 @@ from pathlib import Path
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from recommendations.serving.cache import recommendations_drop
 from recommendations.events.importing import staging
 from recommendations.events.importing.errors import ImportAborted
-from recommendations.events.importing.readers import Entry, Source, data_line_count, source_open
+from recommendations.events.importing.readers import (
+    Entry,
+    Source,
+    data_line_count,
+    source_open,
+)
 from recommendations.events.importing.rows import BadRow
+from recommendations.serving.cache import recommendations_drop
 
 logger = logging.getLogger(__name__)
 

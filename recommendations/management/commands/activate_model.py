@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.lifecycle.training import model_version_activate
 from recommendations.models import ModelVersion
 
 
@@ -19,8 +20,6 @@ list_models shows the versions."""
         parser.add_argument("version_id", help="the model version's id (list_models shows them)")
 
     def handle(self, *args, version_id: str, **options):
-        from recommendations.lifecycle.training import model_version_activate
-
         try:
             pk = int(str(version_id).strip())
         except ValueError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.lifecycle.jobs import artifacts_cleanup
+
 
 class Command(BaseCommand):
     help = """Delete the artifact files of all model versions but the newest --keep that have one and
@@ -17,8 +19,6 @@ version can no longer be activated. Also removes temporary files of artifact sav
         )
 
     def handle(self, *args, keep, **options):
-        from recommendations.lifecycle.jobs import artifacts_cleanup
-
         if keep < 0:
             raise CommandError("--keep must be 0 or more")
         outcome = artifacts_cleanup(keep=keep)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from redis.exceptions import RedisError
 
+from recommendations.serving import cache
+
 DELETE_BATCH = 1000
 
 
@@ -26,8 +28,6 @@ Lists are computed again on their next request, or all at once by precompute_rec
 
     def handle(self, *args, user_ids: list[int] | None, delete_keys: bool, **options):
         from django_redis import get_redis_connection
-
-        from recommendations.serving import cache
 
         if user_ids and delete_keys:
             raise CommandError("--delete-keys deletes every list; give it without --user-ids.")

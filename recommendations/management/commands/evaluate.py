@@ -5,9 +5,18 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.engine.evaluation import format_table
+from recommendations.lifecycle.algorithms import ALGORITHMS
 from recommendations.lifecycle.evaluating import (
-    FORMATS, PROTOCOLS, WEIGHT_TRANSFORMS, WEIGHTS, EvaluationError, algorithms_evaluate, evaluation_data_load,
-    evaluation_options_check, served_weight_transform,
+    FORMATS,
+    PROTOCOLS,
+    WEIGHT_TRANSFORMS,
+    WEIGHTS,
+    EvaluationError,
+    algorithms_evaluate,
+    evaluation_data_load,
+    evaluation_options_check,
+    served_weight_transform,
 )
 
 MAX_BAD_ROWS_PRINTED = 20
@@ -46,8 +55,6 @@ binary either way (every held-out row is one positive). --tune picks hyper-param
 
     def handle(self, *args, input_path, fmt, split, k, algorithms, weights, weight_transform, half_life_days, tune,
                as_json, **options):
-        from recommendations.lifecycle.algorithms import ALGORITHMS
-
         names = _names(algorithms) if algorithms is not None else list(ALGORITHMS)
         progress = None if as_json else self.stderr.write
         try:
@@ -65,7 +72,6 @@ binary either way (every held-out row is one positive). --tune picks hyper-param
         if weights != "binary":
             weights = f"{weights} ({weight_transform or served_weight_transform()})"
         self.stdout.write(_summary(data, rows, weights, tune))
-        from recommendations.engine.evaluation import format_table
 
         self.stdout.write(format_table(rows, k))
 

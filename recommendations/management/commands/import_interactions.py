@@ -5,7 +5,12 @@ from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from recommendations.events.importing import ImportAborted, ImportFileError, ImportResult, interactions_import
+from recommendations.events.importing import (
+    ImportAborted,
+    ImportFileError,
+    ImportResult,
+    interactions_import,
+)
 
 MAX_BAD_ROWS_PRINTED = 50
 

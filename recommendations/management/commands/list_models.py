@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.staff.dashboard import metric_ndcg
 from recommendations.models import ModelVersion
+from recommendations.staff.dashboard import metric_ndcg
 
 NOTES_WIDTH = 60
 

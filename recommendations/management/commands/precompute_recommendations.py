@@ -4,6 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.lifecycle import jobs
+from recommendations.tasks import precompute
+
 
 class Command(BaseCommand):
     help = """Compute and cache (user_rec:{id}) the recommendation lists of the users with an
@@ -19,8 +22,6 @@ interaction in the last --days days, or of --user-ids. Runs here, chunk after ch
         parser.add_argument("--queue", action="store_true", help="fan the chunks out to the Celery workers")
 
     def handle(self, *args, days, user_ids, chunk_size, queue, **options):
-        from recommendations.lifecycle import jobs
-
         if days < 1 or chunk_size < 1:
             raise CommandError("--days and --chunk-size must be at least 1")
         if user_ids:
@@ -35,9 +36,6 @@ interaction in the last --days days, or of --user-ids. Runs here, chunk after ch
             self.stdout.write(f"Cached the lists of {outcome.computed} users active in {days} days.")
 
     def _user_ids(self, user_ids: list[int], chunk_size: int, queue: bool) -> None:
-        from recommendations.lifecycle import jobs
-        from recommendations.tasks import precompute
-
         chunks = [user_ids[i:i + chunk_size] for i in range(0, len(user_ids), chunk_size)]
         if queue:
             for chunk in chunks:

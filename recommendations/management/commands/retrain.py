@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.lifecycle.algorithms import ALGORITHMS
+from recommendations.lifecycle.jobs import model_retrain
 from recommendations.management.params import params_from_json
 
 
@@ -14,16 +16,12 @@ user's latest interaction (the retrain guard) and activate the new version only 
 worse by more than RETRAIN_GUARD_TOLERANCE nDCG@10. A rejected version keeps the reason in its notes."""
 
     def add_arguments(self, parser):
-        from recommendations.lifecycle.algorithms import ALGORITHMS
-
         parser.add_argument("--algorithm", default=None,
                             help=f"one of {', '.join(ALGORITHMS)} (default: DEFAULT_ALGORITHM)")
         parser.add_argument("--params", default=None, help="JSON object of algorithm parameters")
         parser.add_argument("--force", action="store_true", help="retrain even if the data is unchanged")
 
     def handle(self, *args, algorithm, params, force, **options):
-        from recommendations.lifecycle.jobs import model_retrain
-
         try:
             outcome = model_retrain(algorithm=algorithm, params=params_from_json(params), force=force)
         except Exception as exc:  # model_train has marked the version failed; the active one is untouched

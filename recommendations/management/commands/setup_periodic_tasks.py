@@ -3,6 +3,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.schedules import (
+    crontab_parse,
+    entries,
+    expire_seconds_for,
+    periodic_tasks_setup,
+)
+
 
 class Command(BaseCommand):
     help = """Create or update the django-celery-beat rows (CrontabSchedule + PeriodicTask) for the
@@ -12,8 +19,6 @@ expires shortly before the entry's next run. Rows no longer declared are disable
 again changes nothing."""
 
     def handle(self, *args, **options):
-        from recommendations.schedules import crontab_parse, entries, expire_seconds_for, periodic_tasks_setup
-
         try:
             result = periodic_tasks_setup()
         except ValueError as exc:

@@ -6,6 +6,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.lifecycle.algorithms import ALGORITHMS
+from recommendations.lifecycle.training import model_train
 from recommendations.management.params import params_from_json
 from recommendations.models import ModelVersion
 
@@ -18,15 +20,11 @@ A failed training leaves a version marked 'failed' (the error in its notes), no 
 active version as it was."""
 
     def add_arguments(self, parser):
-        from recommendations.lifecycle.algorithms import ALGORITHMS
-
         parser.add_argument("--algorithm", default=None, help=f"one of {', '.join(ALGORITHMS)}")
         parser.add_argument("--params", default=None, help="JSON object of algorithm parameters")
         parser.add_argument("--activate", action="store_true", help="make the new version the active one")
 
     def handle(self, *args, algorithm, params, activate, **options):
-        from recommendations.lifecycle.training import model_train
-
         params = params_from_json(params)
         newest_before = ModelVersion.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:

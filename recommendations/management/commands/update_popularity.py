@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.popularity import popularity_update
+from recommendations.lifecycle.popularity import popularity_update
 
 
 class Command(BaseCommand):

@@ -10,6 +10,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from catalog.models import Item
+from recommendations.lifecycle.training import model_train
+from recommendations.models import Interaction, ModelVersion
 
 DEMO_STAFF_USERNAME = "admin"
 
@@ -37,9 +39,6 @@ class Command(BaseCommand):
 
     def _ensure_model(self) -> None:
         """Train and activate the default model once, so the demo serves personalized lists."""
-        from recommendations.models import Interaction, ModelVersion
-        from recommendations.lifecycle.training import model_train
-
         if ModelVersion.objects.active().exists() or not Interaction.objects.exists():
             return
         self.stdout.write(f"No active model: training {settings.DEFAULT_ALGORITHM} (first run only)...")

@@ -1,4 +1,4 @@
-"""The demo storefront page (recengine/storefront.py) with Django's test client; test_browser.py runs it."""
+"""The demo storefront page (recommendations/staff/storefront.py) with Django's test client; test_browser.py runs it."""
 from __future__ import annotations
 
 import re

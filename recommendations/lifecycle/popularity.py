@@ -1,7 +1,8 @@
 """Item popularity: the weighted interaction count of each item, scaled to 0..1.
 
 One function, two entry points: ``manage.py update_popularity`` and the hourly Celery task
-``catalog.update_popularity`` both call :func:`popularity_update`.
+``catalog.update_popularity`` (recommendations/tasks.py; it keeps the name it had in the catalog app)
+both call :func:`popularity_update`.
 
 The score of an item is the sum, over its interactions, of the configured weight of the
 interaction's type (``settings.INTERACTION_WEIGHTS``), optionally decayed by age

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Item
-from catalog.tasks import POPULARITY_LOCK, update_popularity
 from recengine.locks import advisory_lock
 from recengine.testing.clusters import clusters_create
+from recommendations.tasks import POPULARITY_LOCK, update_popularity
 
 pytestmark = pytest.mark.django_db
 
