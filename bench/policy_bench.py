@@ -7,7 +7,7 @@ users it times
   items, popularity backfill): what a cache miss of GET /recommendations/{id} costs besides HTTP;
 - the same lists computed 200 at a time (``recommendations_compute_many``, used by precompute and
   export), per user;
-- ``services.recommendations_for_user`` on a warm cache (the hit path, Redis GET + decode).
+- ``serving.service.recommend`` on a warm cache (the hit path, Redis GET + decode).
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/policy_bench.py [--users 1000] [--limit 10]
 
@@ -39,11 +39,11 @@ def main() -> None:
     from recommendations.serving import cache
     from recommendations.serving.model import serving_model
     from recommendations.serving.policy import (
-        Query,
         recommendations_compute,
         recommendations_compute_many,
     )
-    from recommendations.serving.service import recommendations_for_user
+    from recommendations.serving.query import Query
+    from recommendations.serving.service import recommend
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
@@ -78,18 +78,18 @@ def main() -> None:
 
     cache.recommendations_drop(user_ids=users)
     for user_id in users:
-        recommendations_for_user(user_id=user_id, limit=args.limit)  # fills the cache
+        recommend(Query(user_id, args.limit))  # fills the cache
     hits = []
     for user_id in users:
         started = time.perf_counter()
-        result = recommendations_for_user(user_id=user_id, limit=args.limit)
+        result = recommend(Query(user_id, args.limit))
         hits.append((time.perf_counter() - started) * 1000)
         assert result.cached
     cache.recommendations_drop(user_ids=users)
 
     print("| path | p50 ms | p95 ms | mean ms |\n| --- | --- | --- | --- |")
     for name, values in (("uncached list, one user (recommendations_compute)", single),
-                         ("cache hit (recommendations_for_user)", hits)):
+                         ("cache hit (recommend)", hits)):
         a = np.array(values)
         print(f"| {name} | {np.percentile(a, 50):.2f} | {np.percentile(a, 95):.2f} | {a.mean():.2f} |")
     print(f"| uncached, 200 users at a time (recommendations_compute_many), per user | | | {batch_ms:.2f} |")

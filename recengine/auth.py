@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
@@ -48,11 +49,27 @@ class CachedTokenAuthentication(TokenAuthentication):
         return user, token
 
 
+class RememberedTokenAuthentication(CachedTokenAuthentication):
+    """DRF's ``Authorization: Token <key>`` parsing, answered only from the tokens this process remembers.
+
+    The recommendations fast path (recommendations/api/fastpath.py) authenticates with it, so it
+    reads the header exactly as DRF does and never queries the database: a key it does not remember
+    (new, deleted, or AUTH_TOKEN_CACHE_SECONDS=0) raises, and the request goes to DRF, which looks the
+    key up and remembers a good one.
+    """
+
+    def authenticate_credentials(self, key):
+        known = remembered(key)
+        if known is None:
+            raise exceptions.AuthenticationFailed("Token not remembered by this process.")
+        return known
+
+
 def remembered(key: str):
     """(user, token) of a key remembered and not yet expired in this process, else None.
 
-    The recommendation fast path (recommendations/api/fastpath.py) uses this to skip DRF's
-    dispatch; anything it cannot answer from here goes through ``CachedTokenAuthentication``.
+    ``RememberedTokenAuthentication`` answers from here; anything it cannot goes through
+    ``CachedTokenAuthentication``.
     """
     entry = _entries.get(key)
     if entry is None or entry[0] <= time.monotonic() or settings.AUTH_TOKEN_CACHE_SECONDS <= 0:

@@ -23,6 +23,11 @@ from recengine.rates import parse_rate
 
 logger = logging.getLogger(__name__)
 
+# Where a Django request keeps the result of its count: the recommendations fast path counts a
+# request before DRF sees it, and DRF's throttle then reuses that count instead of counting again.
+_COUNTED = "_recengine_rate_wait"
+
+
 def rate_wait(caller: str, rate: str) -> float | None:
     """Count one request of ``caller`` against ``rate``: None when allowed, else seconds to wait."""
     limit = parse_rate(rate)
@@ -49,12 +54,21 @@ class CallerRateThrottle(BaseThrottle):
     """REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]: API_RATE_LIMIT per user, API_ANON_RATE_LIMIT per address."""
 
     def allow_request(self, request, view) -> bool:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self._wait = rate_wait(f"user:{user.pk}", settings.API_RATE_LIMIT)
-        else:
-            self._wait = rate_wait(f"addr:{self.get_ident(request)}", settings.API_ANON_RATE_LIMIT)
+        self._wait = self.count(request, getattr(request, "user", None))
         return self._wait is None
+
+    def count(self, request, user) -> float | None:
+        """Count ``request`` (DRF's or Django's) once against its caller's limit: None when allowed, else
+        seconds to wait. A request counted already (by the fast path) gets the same answer again."""
+        django_request = getattr(request, "_request", request)
+        if _COUNTED in django_request.__dict__:
+            return django_request.__dict__[_COUNTED]
+        if user is not None and user.is_authenticated:
+            wait = rate_wait(f"user:{user.pk}", settings.API_RATE_LIMIT)
+        else:
+            wait = rate_wait(f"addr:{self.get_ident(request)}", settings.API_ANON_RATE_LIMIT)
+        django_request.__dict__[_COUNTED] = wait
+        return wait
 
     def wait(self) -> float | None:
         return None if self._wait is None else math.ceil(self._wait)

@@ -83,7 +83,11 @@ def _worker_metrics(sender=None, **kwargs) -> None:
     port = settings.CELERY_METRICS_PORT
     if not port:
         return
-    from recengine.observability.metrics import multiprocess, tasks_known, worker_metrics_serve  # late: see dirs.py
+    from recengine.observability.metrics import (  # late: see dirs.py
+        multiprocess,
+        tasks_known,
+        worker_metrics_serve,
+    )
 
     app = getattr(sender, "app", None)
     if app is not None:

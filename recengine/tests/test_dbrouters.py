@@ -358,7 +358,8 @@ def test_api_views_read_the_primary_so_a_client_reads_its_own_writes(replica_on)
 @e2e
 def test_the_same_lists_from_the_replica_as_from_the_primary(replica_on):
     from recommendations.lifecycle.training import model_train
-    from recommendations.serving.policy import Query, recommendations_compute
+    from recommendations.serving.policy import recommendations_compute
+    from recommendations.serving.query import Query
 
     data = clusters_create()
     model_train(algorithm="itemknn", activate=True)
@@ -399,7 +400,8 @@ def test_the_precompute_and_export_scans_read_the_replica(replica_on):
 @e2e
 def test_a_replica_that_cannot_be_reached_costs_nothing_but_time_lists_come_from_the_primary(replica_on, caplog):
     from recengine import dbrouters
-    from recommendations.serving.policy import Query, recommendations_compute
+    from recommendations.serving.policy import recommendations_compute
+    from recommendations.serving.query import Query
 
     data = clusters_create()
     user = data.readers[0]

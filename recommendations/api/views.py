@@ -20,9 +20,10 @@ from recommendations.api.batch import (
     event_from_payload,
     events_from_payload,
 )
-from recommendations.api.fastpath import plain_query, plain_response
+from recommendations.api.fastpath import fast_response
 from recommendations.api.filters import InteractionFilter
 from recommendations.api.pagination import InteractionCursorPagination
+from recommendations.api.queries import recommendation_query
 from recommendations.api.serializers import (
     BATCH_400,
     BatchResultSerializer,
@@ -32,7 +33,6 @@ from recommendations.api.serializers import (
     PopularItemsSerializer,
     PopularQuerySerializer,
     RecommendationListSerializer,
-    RecommendationQuerySerializer,
     SimilarItemsSerializer,
     SimilarQuerySerializer,
     interaction_data,
@@ -40,7 +40,7 @@ from recommendations.api.serializers import (
 )
 from recommendations.events.store import interaction_create
 from recommendations.models import Interaction
-from recommendations.serving.service import recommendations_for_user
+from recommendations.serving.service import recommend
 from recommendations.serving.similar import popular_items, similar_items_for
 
 
@@ -149,32 +149,7 @@ class RecommendationViewSet(viewsets.ViewSet):
         examples=examples.RECOMMENDATIONS,
     )
     def retrieve(self, request: Request, user_id: str) -> Response:
-        plain = plain_query(request.query_params, user_id)
-        if plain is not None:  # the common request: just a user and maybe a limit
-            result = recommendations_for_user(user_id=plain[0], limit=plain[1])
-        else:
-            query = RecommendationQuerySerializer(data=_recommendation_params(request, user_id))
-            query.is_valid(raise_exception=True)
-            data = query.validated_data
-            result = recommendations_for_user(
-                user_id=data["user_id"], limit=data["limit"], categories=data["category"],
-                exclude=data["exclude"], include_seen=data["include_seen"],
-            )
-        return Response(recommendation_list_data(result))
-
-
-def _recommendation_params(request: Request, user_id: str) -> dict:
-    """Query parameters as the serializer wants them: repeatable lists, comma lists split."""
-    params: dict = {"user_id": user_id}
-    query = request.query_params
-    for name in ("limit", "include_seen"):
-        if name in query:
-            params[name] = query[name]
-    if "category" in query:
-        params["category"] = query.getlist("category")
-    if "exclude" in query:
-        params["exclude"] = [part for value in query.getlist("exclude") for part in value.split(",") if part]
-    return params
+        return Response(recommendation_list_data(recommend(recommendation_query(request.query_params, user_id))))
 
 
 _recommendations_drf = RecommendationViewSet.as_view({"get": "retrieve"})
@@ -185,8 +160,7 @@ def recommendations_detail(request, user_id: str):
     """``GET /recommendations/{user_id}``: the fast path (recommendations/api/fastpath.py) when it can
     answer, else the DRF view. Routed ahead of the router's identical pattern (see urls.py), which
     stays for the OpenAPI schema and ``reverse("recommendation-detail")``."""
-    response = plain_response(request, user_id)
-    return response if response is not None else _recommendations_drf(request, user_id=user_id)
+    return fast_response(request, user_id, _recommendations_drf)
 
 
 # -- item lists, routed under the catalog's URLs: /items/{item_id}/similar and /items/popular -------

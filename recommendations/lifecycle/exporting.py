@@ -1,6 +1,6 @@
 """Exporting every user's recommendation list to CSV (``manage.py export_recommendations``).
 
-Each list comes from ``services.recommendations_for_users``, the batch form of the function behind
+Each list comes from ``serving.service.recommend_many``, the batch form of the function behind
 GET /recommendations/{id}, so the file holds exactly what the API serves (and the lists end up in
 the cache, as if every user had asked). Users are read in chunks with a keyset query (no OFFSET,
 which rereads every skipped row), so a Celery fan-out can hand ``export_rows`` one chunk per task.
@@ -19,7 +19,8 @@ from typing import TextIO
 
 from recengine.dbrouters import replica_or_primary
 from recommendations.models import Interaction
-from recommendations.serving.service import recommendations_for_users
+from recommendations.serving.query import Query
+from recommendations.serving.service import recommend_many
 
 HEADER = ("user_id", "rank", "item_id", "score", "reason")
 # Users whose lists are computed together (one history query, one item query, one cache round trip).
@@ -58,8 +59,8 @@ def users_with_interactions_count() -> int:
 def export_rows(*, user_ids: Sequence[int], limit: int) -> Iterator[tuple]:
     """CSV rows (user_id, rank, item_id, score, reason) for these users, as the API ranks them."""
     for start in range(0, len(user_ids), BATCH_USERS):
-        for result in recommendations_for_users(user_ids=user_ids[start:start + BATCH_USERS], limit=limit,
-                                                record_stats=False):
+        queries = [Query(user_id, limit) for user_id in user_ids[start:start + BATCH_USERS]]
+        for result in recommend_many(queries, record_stats=False):
             for rank, row in enumerate(result.recommendations, start=1):
                 yield result.user_id, rank, row["item_id"], row["score"], row["reason"]
 

@@ -31,7 +31,8 @@ from recommendations.lifecycle.training import (
     training_data_load,
 )
 from recommendations.models import Interaction, ModelVersion
-from recommendations.serving.service import recommendations_for_users
+from recommendations.serving.query import Query
+from recommendations.serving.service import recommend_many
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ RETRAIN_LOCK = "recommendations.retrain"
 PRECOMPUTE_LOCK = "recommendations.precompute_recently_active"
 # The Celery task that computes one chunk (recommendations/tasks.py precompute).
 PRECOMPUTE_TASK = "recommendations.precompute"
-# Users computed together inside a chunk (services.recommendations_for_users).
+# Users computed together inside a chunk (serving.service.recommend_many).
 PRECOMPUTE_BATCH_USERS = 200
 CLEANUP_LOCK = "recommendations.artifacts_cleanup"
 # data_fingerprint of versions trained by model_retrain starts with this (see LogMarker).
@@ -188,13 +189,13 @@ class PrecomputeOutcome:
 def recommendations_precompute(*, user_ids: Sequence[int]) -> int:
     """Compute and cache the plain list of each of these users that exists; returns how many.
 
-    ``services.recommendations_for_users`` does the cache writes (keys ``user_rec:{id}``); a list
+    ``serving.service.recommend_many`` does the cache writes (keys ``user_rec:{id}``); a list
     already cached for the serving model version is left as it is, so running twice costs little.
     """
     existing = list(User.objects.filter(pk__in=list(user_ids)).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(existing), PRECOMPUTE_BATCH_USERS):
-        recommendations_for_users(user_ids=existing[start:start + PRECOMPUTE_BATCH_USERS],
-                                  limit=settings.TOP_N_RECOMMENDATIONS, record_stats=False)
+        batch = existing[start:start + PRECOMPUTE_BATCH_USERS]
+        recommend_many([Query(user_id, settings.TOP_N_RECOMMENDATIONS) for user_id in batch], record_stats=False)
     return len(existing)
 
 

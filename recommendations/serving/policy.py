@@ -37,19 +37,11 @@ from recommendations.serving.model import (
     model_missing_reason,
     serving_model,
 )
+from recommendations.serving.query import Query
 
 ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 # Candidates fetched beyond the limit, to absorb items deactivated or filtered since training.
 OVERFETCH = 20
-
-
-@dataclass(frozen=True)
-class Query:
-    user_id: int
-    limit: int
-    categories: tuple[str, ...] = ()
-    exclude: tuple[int, ...] = ()
-    include_seen: bool = False
 
 
 @dataclass

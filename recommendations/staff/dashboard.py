@@ -29,7 +29,8 @@ from catalog.models import Item
 from recommendations.models import Interaction, ModelVersion
 from recommendations.serving import policy
 from recommendations.serving.model import serving_model
-from recommendations.serving.service import recommendations_for_users
+from recommendations.serving.query import Query
+from recommendations.serving.service import recommend
 from recommendations.serving.similar import similar_items_for
 from recommendations.serving.stats import DayStats, cache_stats_days
 
@@ -291,10 +292,10 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
     The live list comes from the same function as the API's plain request (so a miss computes and
     caches it), without counting in the cache statistics: staff looking is not user traffic.
     """
-    live = recommendations_for_users(user_ids=[user_id], limit=limit, record_stats=False)[0]
+    live = recommend(Query(user_id, limit), record_stats=False)
     model = serving_model()
     history = policy.history_load(user_id, getattr(model.model, "history_weights", None) if model else None)
-    query = policy.Query(user_id, limit)
+    query = Query(user_id, limit)
     sources = [*_model_sources(model, history, query), _similar_source(history, limit),
                SourceList("Popularity", f"Popular active items not seen, x{settings.CATEGORY_BOOST:g} in the user's "
                           "categories: the list of a user with few interactions, and the fill of a short one.",

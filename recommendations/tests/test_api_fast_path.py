@@ -140,3 +140,41 @@ def test_the_fast_path_counts_against_the_rate_limit_and_drf_answers_the_429(api
     assert over.status_code == 429 and len(drf_calls) == 2
     assert 1 <= int(over["Retry-After"]) <= 60
     assert "throttled" in over.json()["detail"]
+
+
+def _rate_count(user) -> int:
+    """The caller's count in the current rate window (recengine/throttling.py keys)."""
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    return sum(int(redis.get(key)) for key in redis.keys(f"recengine:rate:user:{user.pk}:*"))
+
+
+def test_a_request_the_fast_path_hands_to_drf_is_counted_once(api, api_user, clusters, drf_calls, settings):
+    settings.API_RATE_LIMIT = "3/min"
+    reader = clusters.readers[0].pk
+    for _ in range(5):  # DRF (new token), fast path, fast path, then over the limit twice
+        api.get(f"/recommendations/{reader}")
+
+    assert len(drf_calls) == 3  # the first, and the two 429s worded by DRF
+    assert _rate_count(api_user) == 5  # five requests, five counts (not seven)
+
+
+def test_a_failing_service_on_the_fast_path_is_worded_as_drf_words_it_without_a_second_try(
+        api, clusters, drf_calls, monkeypatch):
+    from django.db import OperationalError
+
+    reader = clusters.readers[0].pk
+    healthy = api.get(f"/recommendations/{reader}")  # DRF remembers the token
+    calls = []
+
+    def database_down(query, **kwargs):
+        calls.append(query)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("recommendations.api.fastpath.recommend", database_down)
+    down = api.get(f"/recommendations/{reader}")
+
+    assert down.status_code == 503 and down.json()["code"] == "database_unavailable"
+    assert (down["Vary"], down["Allow"]) == (healthy["Vary"], healthy["Allow"])
+    assert len(calls) == 1 and len(drf_calls) == 1  # not computed again through DRF

@@ -9,15 +9,12 @@ from accounts.models import User
 from recengine.testing.clusters import interactions_add
 from recommendations.serving import cache
 from recommendations.serving.policy import (
-    Query,
     histories_load,
     recommendations_compute,
     recommendations_compute_many,
 )
-from recommendations.serving.service import (
-    recommendations_for_user,
-    recommendations_for_users,
-)
+from recommendations.serving.query import Query
+from recommendations.serving.service import recommend, recommend_many
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +73,9 @@ def test_histories_of_many_users_take_one_query_and_keep_newest_first(clusters, 
 def test_batch_service_reads_the_cache_once_and_stores_what_the_api_then_serves(api, clusters, mixed_users, train):
     version = train("itemknn")
     ids = [user.pk for user in mixed_users]
-    cached_before = recommendations_for_user(user_id=ids[0], limit=5)  # one list already in the cache
+    cached_before = recommend(Query(ids[0], 5))  # one list already in the cache
 
-    results = recommendations_for_users(user_ids=ids, limit=5)
+    results = recommend_many([Query(u, 5) for u in ids])
 
     assert [r.user_id for r in results] == ids
     assert results[0].cached and results[0].recomm_id == cached_before.recomm_id
@@ -95,12 +92,31 @@ def test_batch_service_queries_do_not_grow_with_the_number_of_users(clusters, mi
     train("itemknn")
     ids = [user.pk for user in mixed_users]
     # Loads the model, its new-item snapshot and the fields of every item involved (item_rows.py).
-    recommendations_for_users(user_ids=ids, limit=5)
+    recommend_many([Query(u, 5) for u in ids])
     cache.recommendations_drop(user_ids=ids)
     with CaptureQueriesContext(connection) as few:
-        recommendations_for_users(user_ids=ids[:2], limit=5)  # two readers
+        recommend_many([Query(u, 5) for u in ids[:2]])  # two readers
     cache.recommendations_drop(user_ids=ids)
     with CaptureQueriesContext(connection) as many:
-        recommendations_for_users(user_ids=ids[:8], limit=5)  # four readers, four listeners
+        recommend_many([Query(u, 5) for u in ids[:8]])  # four readers, four listeners
 
     assert len(many) == len(few)
+
+
+def test_a_batch_of_filtered_and_plain_queries_answers_each_as_alone(clusters, mixed_users, train):
+    train("itemknn")
+    reader, listener = clusters.readers[0].pk, clusters.listeners[0].pk
+    queries = [
+        Query(reader, 5),
+        Query(reader, 3, categories=("music",)),
+        Query(listener, 4, exclude=tuple(clusters.ids("b1"))),
+        Query(listener, 4, include_seen=True),
+        Query(reader, 5),  # twice in one batch
+    ]
+
+    together = recommend_many(queries)
+    alone = [recommend(query) for query in queries]
+
+    assert [r.recommendations for r in together] == [r.recommendations for r in alone]
+    assert together[0].recomm_id == together[4].recomm_id  # one list, computed once
+    assert [r.cached for r in alone] == [True, True, False, False, True]  # the plain list cached answers

@@ -79,16 +79,16 @@ def test_it_reads_users_in_keyset_chunks_without_offset(clusters):
 def test_a_crash_leaves_no_file_behind_and_keeps_the_old_one(clusters, tmp_path, monkeypatch):
     output = tmp_path / "recommendations.csv"
     output.write_text("the previous export\n")
-    real = exporting.recommendations_for_users
+    real = exporting.recommend_many
     calls = []
 
-    def failing_after_two_chunks(**kwargs):
-        calls.append(kwargs["user_ids"])
+    def failing_after_two_chunks(queries, **kwargs):
+        calls.append([query.user_id for query in queries])
         if len(calls) > 2:
             raise RuntimeError("worker died")
-        return real(**kwargs)
+        return real(queries, **kwargs)
 
-    monkeypatch.setattr(exporting, "recommendations_for_users", failing_after_two_chunks)
+    monkeypatch.setattr(exporting, "recommend_many", failing_after_two_chunks)
 
     with pytest.raises(RuntimeError, match="worker died"):
         export("--output", str(output), "--chunk-size", "2", "--no-progress")

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from recommendations.api.fields import ID_MAX
-from recommendations.serving.service import recommendations_for_user
+from recommendations.serving.query import Query
+from recommendations.serving.service import recommend
 
 NAME_WIDTH = 40
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         )
         if not User.objects.filter(pk=user_id).exists():
             self.stderr.write(f"note: there is no user {user_id}; the API answers such ids with popular items")
-        result = recommendations_for_user(user_id=user_id, limit=limit)
+        result = recommend(Query(user_id, limit))
         self.stdout.write(_heading(result))
         self.stdout.write(format_recommendations(result.recommendations))
 
