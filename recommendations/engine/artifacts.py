@@ -1,6 +1,16 @@
 """Model artifacts: a signed header, a small pickle and memory-mappable array bytes, written atomically.
 
-Format version 2 (written)::
+What an artifact holds is one :class:`Artifact`: the fitted model, the item ids its indexes stand
+for, the weight transform its interaction values went through, the content index for items it
+cannot score, and its algorithm, parameters and metrics. Training builds one and saves it; serving
+loads it; nothing is attached to the model object after the fact.
+
+Format version 3 (written): the layout of version 2; the payload has a field for each part.
+Format version 2 (still read): the same layout, written before the weight transform and the content
+index had fields of their own: they were attributes of the model object, and loading moves them
+into the Artifact (with an info line saying so).
+
+Layout of versions 2 and 3::
 
     RECENGINE-ARTIFACT <8-digit version> <hmac-sha256 hex>\\n     header, 93 bytes
     <8-byte little-endian length L>
@@ -17,7 +27,8 @@ of the mapping: nothing is copied, and every process that loads the same file sh
 the arrays in the OS page cache. ``load_artifact(mmap=False)`` copies them into private, writable
 memory instead.
 
-Format version 1 (still read): the same header followed by a joblib pickle of the payload.
+Format version 1 (still read): the same header followed by a joblib pickle of the payload (the model
+carries its transform and content index as in version 2).
 
 The HMAC (key from the caller, e.g. derived from the Django secret) covers everything after the
 header and is checked BEFORE unpickling: unpickling an attacker's file runs their code. For
@@ -50,10 +61,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import transform_weights
+
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAGIC = b"RECENGINE-ARTIFACT"
 _HEADER_LEN = len(MAGIC) + 1 + 8 + 1 + 64 + 1  # magic, space, 8-digit version, space, hex digest, \n
 _CHUNK = 1 << 20
@@ -65,14 +78,35 @@ _ARRAY_TAG = "recengine-array"
 
 @dataclass
 class Artifact:
-    """What a loaded file holds. ``item_ids`` maps the model's item index -> the caller's item id."""
+    """What training writes and serving reads (module docstring).
+
+    ``item_ids`` maps the model's item index -> the caller's item id. ``weight_transform`` is the
+    ``{"method", "scale"}`` of engine.data.transform_weights the training values went through (None:
+    used as given); ``history_weights`` applies it to a request's history. ``content_index`` is an
+    engine.content.ContentTFIDF over the same item indexes (None: none was built).
+    """
 
     model: object
     item_ids: np.ndarray | None = None
+    weight_transform: dict | None = None
+    content_index: object | None = None
+    algorithm: str = ""
     params: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     created_at: float = 0.0
+
+    def history_weights(self, values) -> np.ndarray:
+        """Raw interaction values of a request's history -> the weights the model was trained with."""
+        if not self.weight_transform:
+            return np.asarray(values, dtype=np.float32)
+        return transform_weights(values, self.weight_transform["method"], self.weight_transform["scale"])
+
+    def save(self, path, *, key) -> Path:
+        """Write this artifact to ``path`` atomically (``save_artifact``)."""
+        return save_artifact(path, self.model, key=key, item_ids=self.item_ids, params=self.params,
+                             metrics=self.metrics, weight_transform=self.weight_transform,
+                             content_index=self.content_index, algorithm=self.algorithm)
 
 
 class ArtifactError(ValueError):
@@ -190,13 +224,14 @@ def _write_v1(handle, payload: dict, key: bytes, version: int) -> None:
     handle.write(_header(version, digest))
 
 
-def save_artifact(path, model, *, key, item_ids=None, params=None, metrics=None,
-                  version: int = FORMAT_VERSION) -> Path:
+def save_artifact(path, model, *, key, item_ids=None, params=None, metrics=None, weight_transform=None,
+                  content_index=None, algorithm: str = "", version: int = FORMAT_VERSION) -> Path:
     """Write ``path`` atomically: temp file in the same folder, fsync, then os.replace.
 
     Readers therefore see either the old complete file or the new complete file, never half of one
     (and a reader that mapped the old file keeps it). ``version=1`` writes the legacy joblib layout;
-    any other value writes the version-2 layout under that number (other numbers: tests only).
+    any other value writes the version-2 layout under that number (other numbers: tests only). Only
+    version 3 and later store the weight transform, content index and algorithm as fields.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,6 +241,8 @@ def save_artifact(path, model, *, key, item_ids=None, params=None, metrics=None,
         "item_ids": None if item_ids is None else np.asarray(item_ids),
         "params": dict(params or {}), "metrics": dict(metrics or {}),
     }
+    if version >= 3:
+        payload.update(weight_transform=weight_transform, content_index=content_index, algorithm=algorithm)
     writer = _write_v1 if version == 1 else _write_v2
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -266,11 +303,25 @@ def load_artifact(path, *, key, expected_version: int | tuple | None = None,
     if not isinstance(payload, dict) or payload.get("format_version") != version:
         log.warning("model artifact %s has an unexpected payload", path)
         return None
+    model = payload["model"]
+    parts = {name: payload.get(name) for name in ("weight_transform", "content_index")}
+    if version < 3:
+        parts = _parts_of_an_older_model(path, version, model)
     return Artifact(
-        model=payload["model"], item_ids=payload.get("item_ids"), params=payload.get("params", {}),
-        metrics=payload.get("metrics", {}), format_version=payload["format_version"],
-        created_at=payload.get("created_at", 0.0),
+        model=model, item_ids=payload.get("item_ids"), algorithm=payload.get("algorithm") or "",
+        params=payload.get("params", {}), metrics=payload.get("metrics", {}),
+        format_version=payload["format_version"], created_at=payload.get("created_at", 0.0), **parts,
     )
+
+
+def _parts_of_an_older_model(path, version: int, model) -> dict:
+    """Before version 3, training set the weight transform and content index as attributes of the model
+    object: read them from there (the only place that looks), and take them off the model."""
+    state = getattr(model, "__dict__", {})
+    parts = {"weight_transform": state.pop("weight_transform", None), "content_index": state.pop("content_index", None)}
+    log.info("model artifact %s is format %s: weight transform and content index read from the model object",
+             path, version)
+    return parts
 
 
 def _read_version(handle, accepted: tuple) -> tuple[int | None, str | None]:

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from .artifacts import load_artifact, save_artifact
-from .data import history_row, transform_weights
+from .data import history_row
 from .topk import top_k
 
 
@@ -23,9 +23,6 @@ class Recommender:
 
     name = "base"
     positive_only = False
-    # {"method", "scale"} of engine.data.transform_weights when the model was fitted on transformed
-    # interaction values (set by training); None: history weights are used as given.
-    weight_transform: dict | None = None
 
     def __init__(self, **params):
         self.params = dict(params)
@@ -63,12 +60,14 @@ class Recommender:
         """Items most similar to one item, best first, the item itself excluded."""
         raise NotImplementedError(f"{self.name} does not define item similarity")
 
-    def history_weights(self, values) -> np.ndarray:
-        """Raw interaction values of a request's history -> the weights this model was trained with."""
-        spec = self.weight_transform
-        if not spec:
-            return np.asarray(values, dtype=np.float32)
-        return transform_weights(values, spec["method"], spec["scale"])
+    def weighted_components(self) -> list[tuple[str, "Recommender", float]]:
+        """(name, model, weight) of each model a blend is made of, weight non-zero; [] for a single model."""
+        return []
+
+    def item_similarity_matrix(self) -> sparse.csr_matrix | None:
+        """``W[i, j]``: how much item i in a history supports item j, for models scored that way (the
+        item that explains a recommendation); None for the others."""
+        return None
 
     def get_params(self) -> dict:
         return dict(self.params)
@@ -78,7 +77,8 @@ class Recommender:
         return f"{type(self).__name__}({args})"
 
     def save(self, path, *, key, item_ids=None, metrics=None) -> None:
-        """Write an HMAC-signed artifact atomically; see :mod:`artifacts`."""
+        """Write this model alone as an HMAC-signed artifact, atomically; see :mod:`artifacts` (training
+        writes an :class:`artifacts.Artifact` with its weight transform and content index)."""
         save_artifact(path, self, key=key, item_ids=item_ids, params=self.get_params(), metrics=metrics)
 
     @staticmethod
@@ -130,6 +130,9 @@ class ItemSimilarityModel(Recommender):
         row_of_entry = np.repeat(weights, np.diff(rows.indptr))
         out = np.bincount(rows.indices, weights=rows.data * row_of_entry, minlength=self.n_items)
         return out.astype(np.float32)
+
+    def item_similarity_matrix(self) -> sparse.csr_matrix | None:
+        return self.W
 
     def similar_items(self, item_index: int, k: int = 10):
         row = self.neighbours[int(item_index)]

@@ -70,11 +70,12 @@ class ContentTFIDF(ItemSimilarityModel):
     item-item neighbour matrices (``W``, ``neighbours``): scoring and similar items then work on ``T``
     directly, which is what serving uses (an index, no 20,000 x 50 neighbour lists to store).
 
-    ``cold_items`` (set by the caller, e.g. training) holds the indexes of the items that had no
+    ``cold_items`` (given to fit, e.g. by training) holds the indexes of the items that had no
     interactions when the index was built; None when unknown.
     """
 
     name = "content"
+    cold_items: np.ndarray | None = None  # also for indexes pickled before fit set it
 
     def __init__(self, top_k: int = 50, min_df: int = 1, max_features: int | None = 100_000):
         super().__init__(top_k=top_k, min_df=min_df, max_features=max_features)
@@ -88,11 +89,12 @@ class ContentTFIDF(ItemSimilarityModel):
         return len(self.idf)
 
     def fit(self, X: sparse.csr_matrix | None = None, *, names=None, categories=None, tags=None,
-            n_items: int | None = None, **context) -> "ContentTFIDF":
+            n_items: int | None = None, cold_items=None, **context) -> "ContentTFIDF":
         """Learn vocabulary and idf; ValueError without any text (or when no document has a token)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.n_items = int(n_items if n_items is not None else X.shape[1])
+        self.cold_items = None if cold_items is None else np.asarray(cold_items, np.int64)
         if names is None and categories is None and tags is None:
             raise ValueError("ContentTFIDF needs names, categories or tags")
         docs = item_documents(self.n_items, names, categories, tags)

@@ -66,13 +66,21 @@ class Hybrid(Recommender):
         self.backfill = backfill if backfill is not None else Popularity()
         self.prefitted = prefitted
 
-    def active(self):
+    def weighted_components(self) -> list[tuple[str, Recommender, float]]:
         return [(name, self.components[name], w) for name, w in self.weights.items() if w]
+
+    def item_similarity_matrix(self) -> sparse.csr_matrix | None:
+        """The matrix of the first weighted component that has one (e.g. ItemKNN in the served blend)."""
+        for _, component, _ in self.weighted_components():
+            matrix = component.item_similarity_matrix()
+            if matrix is not None:
+                return matrix
+        return None
 
     def fit(self, X: sparse.csr_matrix, **context) -> "Hybrid":
         self.n_items = X.shape[1]
         if not self.prefitted:
-            for _, model, _ in self.active():
+            for _, model, _ in self.weighted_components():
                 model.fit(X, **context)
         self.backfill.fit(X, **context)
         return self
@@ -80,7 +88,7 @@ class Hybrid(Recommender):
     def score_users(self, H: sparse.csr_matrix) -> np.ndarray:
         seen = _seen_mask(H)
         total = np.zeros((H.shape[0], self.n_items), dtype=np.float32)
-        for _, model, weight in self.active():
+        for _, model, weight in self.weighted_components():
             total += weight * normalize_rows(model.score_users(H), self.normalize, seen)
         return total
 
@@ -95,7 +103,7 @@ class Hybrid(Recommender):
         support = np.zeros(self.n_items, dtype=bool)
         if len(items) == 0:
             return total, support
-        for _, model, weight in self.active():
+        for _, model, weight in self.weighted_components():
             s = model.score(items, weights)
             support |= s > 0 if model.positive_only else np.isfinite(s)
             total += weight * normalize_rows(s[None, :], self.normalize, seen)[0]

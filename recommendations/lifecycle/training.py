@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Item
+from recommendations.engine.artifacts import Artifact
 from recommendations.engine.content import ContentTFIDF
 from recommendations.engine.data import Interactions, interactions_transform
 from recommendations.lifecycle.algorithms import build_model
@@ -110,15 +111,13 @@ def content_index_fit(data: TrainingData):
     if not len(data.item_ids):
         return None
     names, categories, tags = _catalog_texts(data.item_ids)
+    counts = np.bincount(data.interactions.items, minlength=len(data.item_ids))
     try:
-        content = ContentTFIDF(top_k=0).fit(n_items=len(data.item_ids), names=names, categories=categories,
-                                            tags=tags)
+        return ContentTFIDF(top_k=0).fit(n_items=len(data.item_ids), names=names, categories=categories,
+                                         tags=tags, cold_items=np.flatnonzero(counts == 0))
     except ValueError as exc:  # no item has a usable word: no content index, the rest still works
         log.info("no content index for this model: %s", exc)
         return None
-    counts = np.bincount(data.interactions.items, minlength=len(data.item_ids))
-    content.cold_items = np.flatnonzero(counts == 0).astype(np.int64)
-    return content
 
 
 def artifact_path_for(version: ModelVersion) -> Path:
@@ -150,18 +149,18 @@ def model_train(*, algorithm: str | None = None, params: dict | None = None, act
     )
     try:
         started = time.perf_counter()
-        # Interaction values -> training weights (docs/evaluation.md); the model keeps the transform
+        # Interaction values -> training weights (docs/evaluation.md); the artifact keeps the transform
         # so that request-time histories are weighted the same way.
-        interactions, model.weight_transform = interactions_transform(
-            data.interactions, settings.TRAINING_WEIGHT_TRANSFORM)
+        interactions, weight_transform = interactions_transform(data.interactions, settings.TRAINING_WEIGHT_TRANSFORM)
         X = interactions.to_csr(half_life_days=settings.RECENCY_HALF_LIFE_DAYS)
         model.fit(X, categories=data.item_categories)
-        # Stored with the model (same artifact): the content index for new and cold items.
-        model.content_index = _content_index_or_none(data)
+        artifact = Artifact(model=model, item_ids=data.item_ids, weight_transform=weight_transform,
+                            content_index=_content_index_or_none(data), algorithm=algorithm,
+                            params=model.get_params())
         version.training_seconds = round(time.perf_counter() - started, 3)
         path = artifact_path_for(version)
         path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(path, key=signing_key(), item_ids=data.item_ids)
+        artifact.save(path, key=signing_key())
     except Exception as exc:
         version.status = ModelVersion.Status.FAILED
         version.notes = f"{type(exc).__name__}: {exc}"

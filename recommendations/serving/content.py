@@ -110,7 +110,7 @@ def _build(model: ServingModel, content, epoch: int) -> NewItems:
     """One query: the newest active items the model cannot score, vectorised with the model's index."""
     built_at = time.monotonic()
     newest_known = int(model.item_ids[-1]) if model.n_items else 0
-    cold = getattr(content, "cold_items", None)
+    cold = content.cold_items
     cold_ids = model.item_ids[np.asarray(cold, np.int64)].tolist() if cold is not None and len(cold) else []
     wanted = Q(id__gt=newest_known)
     items = Item.objects.active()

@@ -19,7 +19,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 from recengine.observability.metrics import model_serving
-from recommendations.engine.artifacts import load_artifact
+from recommendations.engine.artifacts import Artifact, load_artifact
 from recommendations.models import ModelVersion
 from recommendations.serving.content import new_items_snapshot
 
@@ -32,25 +32,36 @@ ANNOUNCE_TTL = 60
 
 @dataclass
 class ServingModel:
-    """A fitted model plus the id <-> index mapping it was trained with."""
+    """The active version's artifact (engine/artifacts.py ``Artifact``) as this process serves it."""
 
     version_id: int
     algorithm: str
-    model: object
-    item_ids: np.ndarray  # sorted ascending: index -> item id
-    item_codes: dict = field(default_factory=dict)
-    # The per-process snapshot of new-item candidates (recommendations/serving/content.py): it lives
-    # and dies with this loaded model.
+    artifact: Artifact = field(repr=False)
+    item_ids: np.ndarray = field(init=False, repr=False)  # sorted ascending: index -> item id
+    # The per-process snapshot of new-item candidates (serving/content.py): it lives and dies with
+    # this loaded model.
     new_items: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.item_ids = np.asarray(self.artifact.item_ids, np.int64)
+
+    @property
+    def model(self):
+        """The fitted engine model."""
+        return self.artifact.model
+
+    @property
+    def content_index(self):
+        """The TF-IDF content index (engine.content.ContentTFIDF), None when training built none."""
+        return self.artifact.content_index
+
+    def history_weights(self, values) -> np.ndarray:
+        """A request's raw interaction values -> the weights the model was trained with."""
+        return self.artifact.history_weights(values)
 
     @property
     def n_items(self) -> int:
         return len(self.item_ids)
-
-    @property
-    def content_index(self):
-        """The model's TF-IDF content index (engine.content.ContentTFIDF), None for older artifacts."""
-        return getattr(self.model, "content_index", None)
 
     def indexes_of(self, item_ids) -> np.ndarray:
         """Indexes of the given item ids that the model knows (unknown ids are dropped)."""
@@ -124,7 +135,7 @@ def load_version(version_id: int) -> ServingModel | None:
     if artifact is None:
         log.warning("model version %s: artifact %s unusable; serving popularity", version_id, version.artifact_path)
         return None
-    serving = ServingModel(version.pk, version.algorithm, artifact.model, np.asarray(artifact.item_ids, np.int64))
+    serving = ServingModel(version.pk, version.algorithm, artifact)
     _new_items_warm(serving)
     return serving
 

@@ -74,7 +74,7 @@ def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None
 
     A LATERAL join walks the (user, -timestamp) index once per user with a LIMIT, so a heavy user
     costs no more than HISTORY_LIMIT rows, for one user or a thousand. ``transform`` turns the raw
-    interaction values into the weights the model was trained with (``Recommender.history_weights``);
+    interaction values into the weights the model was trained with (``ServingModel.history_weights``);
     it is applied before the time decay, as in training.
     """
     ids = sorted({int(u) for u in user_ids})
@@ -147,7 +147,7 @@ def recommendations_compute_many(queries: Sequence[Query], *, epoch: int | None 
 
 def _compute_many(queries: Sequence[Query], epoch: int | None) -> list[ComputedList]:
     model = serving_model()
-    transform = getattr(model.model, "history_weights", None) if model else None
+    transform = model.history_weights if model else None
     histories = histories_load([q.user_id for q in queries], transform, epoch=epoch)
     personal = {
         position: _personalized_candidates(model, histories[q.user_id], q)
@@ -207,7 +207,7 @@ def _personalized_rows(candidate_ids, scores, explanations, rows: dict[int, dict
 
 def _explain(model: ServingModel, indexes, weights, candidates, history: History) -> list[str]:
     """``similar_to:<code>`` naming the history item that contributes most, where a model can say."""
-    W = _similarity_matrix(model.model)
+    W = model.model.item_similarity_matrix()
     if W is None or not len(indexes) or not len(candidates):
         return ["personalized"] * len(candidates)
     contributions = W[indexes][:, candidates].toarray() * weights[:, None]
@@ -220,16 +220,6 @@ def _explain(model: ServingModel, indexes, weights, candidates, history: History
         else:
             reasons.append("personalized")
     return reasons
-
-
-def _similarity_matrix(model):
-    """The item-item matrix of a neighbourhood model, or of the first one inside a hybrid."""
-    if getattr(model, "W", None) is not None:
-        return model.W
-    for _, component, weight in getattr(model, "active", lambda: [])():
-        if getattr(component, "W", None) is not None and weight:
-            return component.W
-    return None
 
 
 # -- new items ------------------------------------------------------------------------------------

@@ -96,8 +96,8 @@ def _model_neighbours(model: ServingModel, item_id: int, k: int) -> tuple[np.nda
 def _similarity_sources(model):
     """The model, then a hybrid's weighted components: neighbourhood models first (the brief's W)."""
     yield model
-    components = [component for _, component, weight in getattr(model, "active", lambda: [])() if weight]
-    yield from sorted(components, key=lambda component: getattr(component, "neighbours", None) is None)
+    components = [component for _, component, _ in model.weighted_components()]
+    yield from sorted(components, key=lambda component: component.item_similarity_matrix() is None)
 
 
 def _by_model(model: ServingModel, indexes: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:

@@ -294,7 +294,7 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
     """
     live = recommend(Query(user_id, limit), record_stats=False)
     model = serving_model()
-    history = policy.history_load(user_id, getattr(model.model, "history_weights", None) if model else None)
+    history = policy.history_load(user_id, model.history_weights if model else None)
     query = Query(user_id, limit)
     sources = [*_model_sources(model, history, query), _similar_source(history, limit),
                SourceList("Popularity", f"Popular active items not seen, x{settings.CATEGORY_BOOST:g} in the user's "
@@ -325,7 +325,7 @@ def _model_sources(model, history, query) -> list[SourceList]:
     rows = policy._personalized_rows(ids, scores, reasons, policy._item_rows(ids), query)[: query.limit]
     out = [SourceList(title, "The model's ranking of the history, before new items and the popularity fill.", rows)]
     indexes, weights = model.index_weights(history.item_ids, history.weights)
-    for name, component, weight in getattr(model.model, "active", lambda: [])():
+    for name, component, weight in model.model.weighted_components():
         note = f"Component of the blend, weight {weight:g}; scores on its own scale."
         if not len(indexes):
             out.append(SourceList(f"Component {name}", "The model knows none of the history's items."))

@@ -107,5 +107,7 @@ def test_it_fits_on_the_transformed_values_and_keeps_the_transform(clusters, mod
     version = ModelVersion.objects.get()
     artifact = load_artifact(Path(version.artifact_path), key=settings.MODEL_SIGNING_KEY.encode())
     # every clusters() interaction has the value 3: sqrt(3) is the mean, so each weight becomes 1
-    assert artifact.model.weight_transform == {"method": "sqrt", "scale": pytest.approx(3 ** 0.5)}
-    assert artifact.model.history_weights([3.0, 12.0]).tolist() == pytest.approx([1.0, 2.0])
+    assert artifact.weight_transform == {"method": "sqrt", "scale": pytest.approx(3 ** 0.5)}
+    assert artifact.history_weights([3.0, 12.0]).tolist() == pytest.approx([1.0, 2.0])
+    assert artifact.algorithm == "itemknn" and artifact.content_index is not None
+    assert "weight_transform" not in vars(artifact.model)  # nothing attached to the model object

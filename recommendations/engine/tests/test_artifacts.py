@@ -69,7 +69,7 @@ def test_round_trip_keeps_scores_and_metadata(saved):
     np.testing.assert_array_equal(art.model.score([0, 1]), model.score([0, 1]))
     assert list(art.item_ids) == ["a", "b", "c"]
     assert art.metrics == {"ndcg": 0.5} and art.params["top_k"] == 5
-    assert art.format_version == artifacts.FORMAT_VERSION == 2
+    assert art.format_version == artifacts.FORMAT_VERSION == 3
     assert [p.name for p in path.parent.iterdir()] == ["knn.joblib"]  # no temp file left behind
 
 
@@ -234,6 +234,46 @@ def test_save_can_still_write_version_1(tmp_path, clusters):
     assert art.format_version == 1
     np.testing.assert_array_equal(art.model.score([0, 1]), model.score([0, 1]))
     assert load_artifact(save_artifact(tmp_path / "v2.bin", model, key=KEY), key=KEY, expected_version=1) is None
+
+
+def test_every_part_of_an_artifact_has_a_field_of_its_own(tmp_path, clusters):
+    model = ItemKNN(top_k=5).fit(clusters)
+    content = ContentTFIDF(top_k=0).fit(clusters, names=[f"item {i}" for i in range(N_ITEMS)], cold_items=[2])
+    transform = {"method": "sqrt", "scale": 2.0}
+    written = artifacts.Artifact(model=model, item_ids=np.arange(N_ITEMS) + 100, weight_transform=transform,
+                                 content_index=content, algorithm="itemknn", params=model.get_params())
+
+    art = load_artifact(written.save(tmp_path / "v3.bin", key=KEY), key=KEY)
+
+    assert (art.format_version, art.algorithm, art.weight_transform) == (3, "itemknn", transform)
+    assert art.content_index.cold_items.tolist() == [2] and art.content_index.n_items == N_ITEMS
+    np.testing.assert_allclose(art.history_weights([16.0]), [2.0])
+    assert_same_results(art.model, model, clusters)
+
+
+def test_a_version_2_file_moves_the_parts_training_attached_to_the_model_into_the_artifact(
+        tmp_path, clusters, caplog):
+    model = ItemKNN(top_k=5).fit(clusters)
+    model.weight_transform = {"method": "log1p", "scale": 1.5}  # how training stored them before version 3
+    model.content_index = ContentTFIDF(top_k=0).fit(clusters, names=[f"item {i}" for i in range(N_ITEMS)])
+    path = save_artifact(tmp_path / "v2.bin", model, key=KEY, item_ids=np.arange(N_ITEMS), version=2)
+
+    with caplog.at_level(logging.INFO, logger="recommendations.engine.artifacts"):
+        art = load_artifact(path, key=KEY)
+
+    assert art.format_version == 2 and art.weight_transform == {"method": "log1p", "scale": 1.5}
+    assert isinstance(art.content_index, ContentTFIDF)
+    assert "weight_transform" not in vars(art.model) and "content_index" not in vars(art.model)
+    assert "format 2" in caplog.text
+
+
+def test_a_file_of_a_newer_format_is_refused_with_a_line_that_says_so(tmp_path, clusters, caplog):
+    path = save_artifact(tmp_path / "v4.bin", ItemKNN(top_k=5).fit(clusters), key=KEY, version=4)
+
+    with caplog.at_level(logging.WARNING):
+        assert load_artifact(path, key=KEY) is None
+
+    assert "format version 4, this code reads 1, 2, 3" in caplog.text
 
 
 # -- bad files --------------------------------------------------------------------------------------

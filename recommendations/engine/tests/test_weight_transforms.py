@@ -44,6 +44,7 @@ def test_negative_values_are_clipped_and_unknown_methods_refused():
 
 
 def test_interactions_transform_keeps_the_scale_for_request_time_histories():
+    from recommendations.engine.artifacts import Artifact
     from recommendations.engine.data import Interactions, interactions_transform
     from recommendations.engine.itemknn import ItemKNN
 
@@ -53,7 +54,7 @@ def test_interactions_transform_keeps_the_scale_for_request_time_histories():
     assert spec == {"method": "sqrt", "scale": pytest.approx(7 / 3)}
     assert weighted.users.tolist() == [0, 0, 1] and weighted.n_items == 2
 
-    model = ItemKNN()
-    np.testing.assert_allclose(model.history_weights([4.0]), [4.0])  # no transform recorded: as given
-    model.weight_transform = spec
-    np.testing.assert_allclose(model.history_weights([4.0, 16.0]), [6 / 7, 12 / 7], rtol=1e-6)
+    artifact = Artifact(model=ItemKNN())
+    np.testing.assert_allclose(artifact.history_weights([4.0]), [4.0])  # no transform recorded: as given
+    artifact = Artifact(model=ItemKNN(), weight_transform=spec)
+    np.testing.assert_allclose(artifact.history_weights([4.0, 16.0]), [6 / 7, 12 / 7], rtol=1e-6)
