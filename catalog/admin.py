@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Item
+from catalog.models import POPULARITY_ORDER, Item
 from catalog.signals import items_left_catalog_on_commit
 
 # (parameter value, label, lowest price included, highest price excluded)
@@ -62,7 +62,7 @@ class ItemAdmin(admin.ModelAdmin):
     search_help_text = "Part of a name or code, an exact tag, or an id."
     readonly_fields = ("popularity_score", "created_at", "updated_at")
     list_per_page = 50
-    ordering = ("-popularity_score", "id")
+    ordering = POPULARITY_ORDER
     actions = ["activate", "deactivate"]
 
     def get_search_results(self, request, queryset, search_term):

@@ -4,9 +4,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+# The order of "most popular": highest popularity_score first, ties by id (stable across pages).
+POPULARITY_ORDER = ("-popularity_score", "id")
+
+
 class ItemQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+    def by_popularity(self):
+        return self.order_by(*POPULARITY_ORDER)
 
 
 class Item(models.Model):

@@ -43,7 +43,7 @@ from recommendations.models import Interaction, ModelVersion
 from recommendations.serving import cache
 
 router = ReplicaRouter()
-HISTORY_SQL = "CROSS JOIN LATERAL"  # the history query of a list computation (policy.HISTORIES_SQL)
+HISTORY_SQL = "CROSS JOIN LATERAL"  # the history query of a list computation (serving/history.py HISTORIES_SQL)
 
 
 @pytest.fixture

@@ -40,8 +40,9 @@ from recommendations.api.serializers import (
 )
 from recommendations.events.store import interaction_create
 from recommendations.models import Interaction
+from recommendations.serving.popular import popular_items
 from recommendations.serving.service import recommend
-from recommendations.serving.similar import popular_items, similar_items_for
+from recommendations.serving.similar import similar_items_for
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:

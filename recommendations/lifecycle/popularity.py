@@ -62,4 +62,4 @@ def popularity_update(*, half_life_days: float | None = None, top: int = 10) -> 
     # One statement: atomic on its own, and ``updated_at`` is left alone (a score is not an edit).
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    return list(Item.objects.order_by("-popularity_score", "id")[:top])
+    return list(Item.objects.by_popularity()[:top])

@@ -35,6 +35,7 @@ from scipy import sparse
 
 from catalog.models import Item
 from recommendations.serving.cache import CATALOG_EPOCH_KEY
+from recommendations.serving.item_rows import ITEM_FIELDS
 
 if TYPE_CHECKING:  # the holder (serving/model.py) imports this module to warm the snapshot at load
     from recommendations.serving.model import ServingModel
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 # The most new items a process keeps (newest first): the candidates for the "new" places.
 NEW_ITEMS_CAP = 500
-ROW_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 _COLD_SQL = f"{Item._meta.db_table}.id = ANY(%s::bigint[])"
 
 _lock = threading.Lock()
@@ -54,7 +54,7 @@ class NewItems:
     """One process's snapshot of the new-item candidates, newest first."""
 
     ids: np.ndarray  # int64
-    rows: list[dict]  # ROW_FIELDS of each, same order
+    rows: list[dict]  # ITEM_FIELDS of each, same order
     categories: np.ndarray  # object array of category names, same order
     vectors: sparse.csr_matrix  # TF-IDF rows in the model's vocabulary, same order
     epoch: int  # the catalog epoch it was built in
@@ -117,7 +117,7 @@ def _build(model: ServingModel, content, epoch: int) -> NewItems:
     if cold_ids:
         items = items.alias(cold=RawSQL(_COLD_SQL, (cold_ids,), output_field=BooleanField()))
         wanted |= Q(cold=True)
-    rows = list(items.filter(wanted).order_by("-created_at", "-id").values(*ROW_FIELDS, "tags")[:NEW_ITEMS_CAP])
+    rows = list(items.filter(wanted).order_by("-created_at", "-id").values(*ITEM_FIELDS, "tags")[:NEW_ITEMS_CAP])
     vectors = content.transform([r["name"] for r in rows], [r["category"] for r in rows], [r["tags"] for r in rows])
     ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
     categories = np.array([r["category"] for r in rows], dtype=object)

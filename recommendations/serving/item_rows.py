@@ -28,7 +28,9 @@ from django.dispatch import receiver
 from catalog.models import Item
 from recengine.dbrouters import read_alias
 
-FIELDS = ("id", "item_code", "name", "category", "popularity_score", "is_active")
+# The fields of an item that a list needs: what a list entry shows (``item_entry``) and its popularity.
+ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
+FIELDS = (*ITEM_FIELDS, "is_active")
 ROWS_SQL = f"SELECT {', '.join(FIELDS)} FROM {Item._meta.db_table} WHERE id = ANY(%s::bigint[])"
 
 
@@ -89,3 +91,23 @@ def forget_item_rows(item_ids: Iterable[int] | None = None) -> None:
 @receiver(post_delete, sender=Item, dispatch_uid="recommendations.serving.item_rows.deleted")
 def _item_changed(sender, instance: Item, **kwargs) -> None:
     forget_item_rows([instance.pk])
+
+
+def active_item_rows(item_ids: Iterable[int], *, epoch: int | None = None) -> dict[int, dict[str, Any]]:
+    """``item_rows`` of these items that are still active (the ones a list may show)."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    return {item_id: row for item_id, row in item_rows(ids, epoch=epoch).items() if row["is_active"]}
+
+
+def item_entry(row: dict[str, Any], score: float, reason: str) -> dict[str, Any]:
+    """An item as every list shows it (recommendations, similar, popular): the API's row shape."""
+    return {
+        "item_id": row["id"],
+        "item_code": row["item_code"],
+        "name": row["name"],
+        "category": row["category"],
+        "score": round(float(score), 6),
+        "reason": reason,
+    }

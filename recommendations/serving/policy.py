@@ -14,47 +14,29 @@ Queries on a miss: the history (1); item fields only for items this process has 
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connections
-from django.db.models import Case, F, FloatField, Value, When
 
-from accounts.models import User
 from catalog.models import Item
-from recengine.dbrouters import read_alias, replica_configured, replica_or_primary
-from recommendations.engine.data import SECONDS_PER_DAY
-from recommendations.models import Interaction
+from recengine.dbrouters import replica_configured, replica_or_primary
 from recommendations.serving.cache import primary_reads_needed
 from recommendations.serving.content import new_items_ranked
-from recommendations.serving.item_rows import item_rows
+from recommendations.serving.history import History, histories_load, history_load
+from recommendations.serving.item_rows import ITEM_FIELDS, active_item_rows, item_entry
 from recommendations.serving.model import (
     ServingModel,
     model_missing_reason,
     serving_model,
 )
+from recommendations.serving.popular import PopularPool, popular_for
 from recommendations.serving.query import Query
 
-ITEM_FIELDS = ("id", "item_code", "name", "category", "popularity_score")
 # Candidates fetched beyond the limit, to absorb items deactivated or filtered since training.
 OVERFETCH = 20
-
-
-@dataclass
-class History:
-    """The user's recent interactions, newest first."""
-
-    item_ids: np.ndarray
-    weights: np.ndarray
-    categories: list[str]
-    codes: dict[int, str]
-
-    def __len__(self) -> int:
-        return len(self.item_ids)
 
 
 @dataclass
@@ -62,64 +44,9 @@ class ComputedList:
     recommendations: list[dict[str, Any]]
     model_version: int | None
     source: str
-    extra: dict = field(default_factory=dict)
     # Why the list came from popularity instead of the model (None: it did not); the reasons are
     # recengine.observability.metrics.FALLBACK_REASONS.
     fallback: str | None = None
-
-
-def histories_load(user_ids: Sequence[int], transform=None, *, epoch: int | None = None) -> dict[int, History]:
-    """Each user's newest HISTORY_LIMIT interactions, one query; their items' category and code from
-    the process's item table (recommendations/serving/item_rows.py, ``epoch`` as there).
-
-    A LATERAL join walks the (user, -timestamp) index once per user with a LIMIT, so a heavy user
-    costs no more than HISTORY_LIMIT rows, for one user or a thousand. ``transform`` turns the raw
-    interaction values into the weights the model was trained with (``ServingModel.history_weights``);
-    it is applied before the time decay, as in training.
-    """
-    ids = sorted({int(u) for u in user_ids})
-    rows_by_user: dict[int, list[tuple]] = {user_id: [] for user_id in ids}
-    if ids:
-        with connections[read_alias(Interaction)].cursor() as cursor:
-            cursor.execute(HISTORIES_SQL, [ids, settings.HISTORY_LIMIT])
-            for row in cursor.fetchall():
-                rows_by_user[row[0]].append(row)
-    items = item_rows({row[1] for rows in rows_by_user.values() for row in rows}, epoch=epoch)
-    now = time.time()
-    return {user_id: _history(rows, items, transform, now) for user_id, rows in rows_by_user.items()}
-
-
-HISTORIES_SQL = f"""
-SELECT u.user_id, h.item_id, h.interaction_value, EXTRACT(EPOCH FROM h.timestamp)::float8
-FROM unnest(%s::bigint[]) AS u(user_id)
-CROSS JOIN LATERAL (
-    SELECT i.item_id, i.interaction_value, i.timestamp, i.id
-    FROM {Interaction._meta.db_table} i
-    WHERE i.user_id = u.user_id
-    ORDER BY i.timestamp DESC, i.id DESC
-    LIMIT %s
-) h
-ORDER BY u.user_id, h.timestamp DESC, h.id DESC
-"""
-
-
-def _history(rows: list[tuple], items: dict[int, dict[str, Any]], transform, now: float) -> History:
-    item_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    weights = np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows))
-    if transform is not None:
-        weights = np.asarray(transform(weights), dtype=np.float32)
-    half_life = settings.RECENCY_HALF_LIFE_DAYS
-    if half_life and rows:
-        ages = np.maximum(now - np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows)), 0.0)
-        weights = (weights * np.exp2(-ages / SECONDS_PER_DAY / half_life)).astype(np.float32)
-    known = [items.get(r[1]) for r in rows]
-    return History(item_ids, weights, [item["category"] for item in known if item and item["category"]],
-                   {r[1]: item["item_code"] for r, item in zip(rows, known) if item})
-
-
-def history_load(user_id: int, transform=None) -> History:
-    """One user's history (see histories_load)."""
-    return histories_load([user_id], transform)[user_id]
 
 
 def recommendations_compute(query: Query) -> ComputedList:
@@ -155,7 +82,7 @@ def _compute_many(queries: Sequence[Query], epoch: int | None) -> list[ComputedL
         if model is not None and len(histories[q.user_id]) >= settings.MIN_INTERACTIONS_FOR_PERSONALIZED
     }
     wanted = np.unique(np.concatenate([ids for ids, _, _ in personal.values()] or [np.empty(0, np.int64)]))
-    rows = _item_rows(wanted, epoch)
+    rows = active_item_rows(wanted.tolist(), epoch=epoch)
     pool = PopularPool()
     out = []
     for position, query in enumerate(queries):
@@ -172,10 +99,10 @@ def _compute_many(queries: Sequence[Query], epoch: int | None) -> list[ComputedL
         else:
             fallback = "cold_user" if len(history) else "no_history"
         if len(chosen) < query.limit:
-            chosen += _popular(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen, pool=pool)
+            chosen += popular_for(history, query, taken=[r["item_id"] for r in chosen], biased=not chosen, pool=pool)
         if not chosen and not query.include_seen:
             # Everything allowed has been seen: better to offer it again than to show nothing.
-            chosen = _popular(History(np.empty(0, np.int64), np.empty(0, np.float32), [], {}), query, taken=[],
+            chosen = popular_for(History(np.empty(0, np.int64), np.empty(0, np.float32), [], {}), query, taken=[],
                               biased=False, pool=pool)
         out.append(ComputedList(chosen[: query.limit], model.version_id if model else None, source, fallback=fallback))
     return out
@@ -201,7 +128,7 @@ def _personalized_rows(candidate_ids, scores, explanations, rows: dict[int, dict
     for item_id, score, why in zip(candidate_ids.tolist(), scores.tolist(), explanations):
         row = rows.get(item_id)
         if row is not None and (not wanted or row["category"] in wanted):
-            out.append(_shape(row, score, why))
+            out.append(item_entry(row, score, why))
     return out
 
 
@@ -263,81 +190,45 @@ def _with_new_items(model: ServingModel, history: History, query: Query, chosen:
         at = position + offset
         # The score of the place it takes keeps the list's scores non-increasing.
         score = chosen[at]["score"] if at < len(chosen) else chosen[-1]["score"]
-        chosen.insert(at, _shape(row, score, "new"))
+        chosen.insert(at, item_entry(row, score, "new"))
     return chosen
 
 
-# -- popularity -----------------------------------------------------------------------------------
-def _popular(history: History, query: Query, *, taken: Sequence[int], biased: bool,
-             pool: PopularPool | None = None) -> list[dict[str, Any]]:
-    """Popular active items not seen/excluded/taken; with ``biased``, favourite categories first-ish."""
-    skip = set(taken) | set(query.exclude)
-    if not query.include_seen:
-        skip |= set(history.item_ids.tolist())
-    want = query.limit - len(taken)
-    favourites = _favourite_categories(history, query.user_id) if biased else []
-    if not favourites:
-        rows = (pool or PopularPool()).top(query.categories, skip, want)
-        return [_shape(row, row["popularity_score"], "popular") for row in rows]
-    items = Item.objects.active().exclude(id__in=skip) if skip else Item.objects.active()
-    if query.categories:
-        items = items.filter(category__in=query.categories)
-    boost = Case(When(category__in=favourites, then=Value(settings.CATEGORY_BOOST)), default=Value(1.0),
-                 output_field=FloatField())
-    items = items.annotate(rank_score=F("popularity_score") * boost)
-    rows = items.order_by("-rank_score", "id").values(*ITEM_FIELDS, "rank_score")[:want]
-    return [_shape(row, row["popularity_score"], "popular") for row in rows]
+# -- what each source would answer: the staff panel (staff/dashboard.py) ---------------------------
+@dataclass
+class Explanation:
+    """Each source's list for one user, side by side, in the API's row shape.
 
-
-class PopularPool:
-    """Active items by popularity (ties by id), read once per category filter and shared by a batch.
-
-    ``top`` filters the pool in Python and reads a longer one only when the skipped items leave
-    too few, so the answer is the same as one ``ORDER BY popularity_score DESC, id LIMIT`` per user.
+    ``personalized``: the model's own ranking, before new items and the popularity fill (None without a
+    model or a history). ``components``: (name, weight, rows) of each part of a blend, on its own
+    scale (rows None when the model knows none of the history's items). ``popular``: the list of a
+    user with few interactions, and the fill of a short one.
     """
 
-    def __init__(self):
-        self._rows: dict[tuple[str, ...], tuple[list[dict[str, Any]], bool]] = {}
-
-    def top(self, categories: Sequence[str], skip: set[int], n: int) -> list[dict[str, Any]]:
-        if n <= 0:
-            return []
-        key = tuple(sorted(set(categories)))
-        rows, complete = self._rows.get(key, ([], False))
-        while True:
-            picked = [row for row in rows if row["id"] not in skip][:n]
-            if len(picked) == n or complete:
-                return picked
-            size = max(2 * len(rows), n + len(skip), 200)
-            items = Item.objects.active()
-            if key:
-                items = items.filter(category__in=key)
-            rows = list(items.order_by("-popularity_score", "id").values(*ITEM_FIELDS)[:size])
-            complete = len(rows) < size
-            self._rows[key] = (rows, complete)
+    history: History
+    model: ServingModel | None
+    personalized: list[dict[str, Any]] | None = None
+    components: list[tuple[str, float, list[dict[str, Any]] | None]] = field(default_factory=list)
+    popular: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _favourite_categories(history: History, user_id: int) -> list[str]:
-    preferences = User.objects.filter(pk=user_id).values_list("preferences", flat=True).first() or {}
-    preferred = preferences.get("categories", []) if isinstance(preferences, dict) else []
-    favourites = list(dict.fromkeys([*[str(c) for c in preferred if c], *history.categories]))
-    return favourites[:10]
-
-
-# -- shared ---------------------------------------------------------------------------------------
-def _item_rows(item_ids: np.ndarray, epoch: int | None = None) -> dict[int, dict[str, Any]]:
-    """The response fields of these items that are still active (recommendations/serving/item_rows.py)."""
-    if not len(item_ids):
-        return {}
-    return {item_id: row for item_id, row in item_rows(item_ids.tolist(), epoch=epoch).items() if row["is_active"]}
-
-
-def _shape(row: dict[str, Any], score: float, reason: str) -> dict[str, Any]:
-    return {
-        "item_id": row["id"],
-        "item_code": row["item_code"],
-        "name": row["name"],
-        "category": row["category"],
-        "score": round(float(score), 6),
-        "reason": reason,
-    }
+def explain(query: Query) -> Explanation:
+    """What each source of this policy would put in the query's list (see ``Explanation``)."""
+    model = serving_model()
+    history = history_load(query.user_id, model.history_weights if model else None)
+    out = Explanation(history, model, popular=popular_for(history, query, taken=[], biased=True))
+    if model is None or not len(history):
+        return out
+    ids, scores, reasons = _personalized_candidates(model, history, query)
+    out.personalized = _personalized_rows(ids, scores, reasons, active_item_rows(ids.tolist()), query)[: query.limit]
+    indexes, weights = model.index_weights(history.item_ids, history.weights)
+    for name, component, weight in model.model.weighted_components():
+        rows = None
+        if len(indexes):
+            found, values = component.recommend(indexes, weights, k=query.limit + OVERFETCH)
+            found_ids = model.item_ids[found].tolist()
+            active = active_item_rows(found_ids)
+            rows = [item_entry(active[i], value, name) for i, value in zip(found_ids, values.tolist()) if i in active]
+            rows = rows[: query.limit]
+        out.components.append((name, weight, rows))
+    return out

@@ -17,7 +17,6 @@ Inactive items are never returned; the item itself never is either.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +26,10 @@ from django.db.models.expressions import RawSQL
 
 from catalog.models import Item
 from recommendations.serving.content import content_neighbours
+from recommendations.serving.item_rows import ITEM_FIELDS, item_entry
 from recommendations.serving.model import ServingModel, serving_model
-from recommendations.serving.policy import ITEM_FIELDS, OVERFETCH
-from recommendations.serving.policy import _shape as item_entry
+from recommendations.serving.policy import OVERFETCH
+from recommendations.serving.popular import popular_items
 
 # Tags of the candidate that are also tags of the item (INTERSECT drops duplicates).
 SHARED_TAGS_SQL = "cardinality(ARRAY(SELECT unnest(catalog_item.tags) INTERSECT SELECT unnest(%s::varchar[])))"
@@ -65,17 +65,6 @@ def similar_items_for(*, item_id: int, limit: int) -> SimilarItems:
         categories = [item["category"]] if item["category"] else []
         chosen += popular_items(categories=categories, exclude=[item_id, *_ids(chosen)], limit=limit - len(chosen))
     return SimilarItems(item_id, chosen, version)
-
-
-def popular_items(*, categories: Sequence[str] = (), exclude: Sequence[int] = (), limit: int) -> list[dict]:
-    """The ``limit`` most popular active items (of these categories, if any), ties by id."""
-    items = Item.objects.active()
-    if categories:
-        items = items.filter(category__in=categories)
-    if exclude:
-        items = items.exclude(id__in=exclude)
-    rows = items.order_by("-popularity_score", "id").values(*ITEM_FIELDS)[:limit]
-    return [item_entry(row, row["popularity_score"], "popular") for row in rows]
 
 
 # -- sources --------------------------------------------------------------------------------------

@@ -27,8 +27,7 @@ from django.utils import timezone
 
 from catalog.models import Item
 from recommendations.models import Interaction, ModelVersion
-from recommendations.serving import policy
-from recommendations.serving.model import serving_model
+from recommendations.serving.policy import Explanation, explain
 from recommendations.serving.query import Query
 from recommendations.serving.service import recommend
 from recommendations.serving.similar import similar_items_for
@@ -293,15 +292,14 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
     caches it), without counting in the cache statistics: staff looking is not user traffic.
     """
     live = recommend(Query(user_id, limit), record_stats=False)
-    model = serving_model()
-    history = policy.history_load(user_id, model.history_weights if model else None)
-    query = Query(user_id, limit)
-    sources = [*_model_sources(model, history, query), _similar_source(history, limit),
+    explained = explain(Query(user_id, limit))
+    history = explained.history
+    sources = [*_model_sources(explained), _similar_source(history, limit),
                SourceList("Popularity", f"Popular active items not seen, x{settings.CATEGORY_BOOST:g} in the user's "
                           "categories: the list of a user with few interactions, and the fill of a short one.",
-                          policy._popular(history, query, taken=[], biased=True))]
+                          explained.popular)]
     return RecommendationsPanel(live, len(history), len(history) >= settings.HISTORY_LIMIT,
-                                _chosen_by(model, len(history)), sources)
+                                _chosen_by(explained.model, len(history)), sources)
 
 
 def _chosen_by(model, history_size: int) -> str:
@@ -315,24 +313,21 @@ def _chosen_by(model, history_size: int) -> str:
             f"items for any places left: at least {needed} interactions.")
 
 
-def _model_sources(model, history, query) -> list[SourceList]:
+def _model_sources(explained: Explanation) -> list[SourceList]:
+    model = explained.model
     if model is None:
         return [SourceList("Personalized model", "No active model.")]
     title = f"Personalized model v{model.version_id} ({model.algorithm})"
-    if not len(history):
+    if explained.personalized is None:
         return [SourceList(title, "No interactions to score.")]
-    ids, scores, reasons = policy._personalized_candidates(model, history, query)
-    rows = policy._personalized_rows(ids, scores, reasons, policy._item_rows(ids), query)[: query.limit]
-    out = [SourceList(title, "The model's ranking of the history, before new items and the popularity fill.", rows)]
-    indexes, weights = model.index_weights(history.item_ids, history.weights)
-    for name, component, weight in model.model.weighted_components():
-        note = f"Component of the blend, weight {weight:g}; scores on its own scale."
-        if not len(indexes):
+    out = [SourceList(title, "The model's ranking of the history, before new items and the popularity fill.",
+                      explained.personalized)]
+    for name, weight, rows in explained.components:
+        if rows is None:
             out.append(SourceList(f"Component {name}", "The model knows none of the history's items."))
-            continue
-        found, values = component.recommend(indexes, weights, k=query.limit + policy.OVERFETCH)
-        out.append(SourceList(f"Component {name}", note,
-                              _active_rows(model.item_ids[found], values, name, query.limit)))
+        else:
+            out.append(SourceList(f"Component {name}",
+                                  f"Component of the blend, weight {weight:g}; scores on its own scale.", rows))
     return out
 
 
@@ -343,8 +338,3 @@ def _similar_source(history, limit: int) -> SourceList:
     return SourceList(f"Item similarity: items like {history.codes.get(newest, newest)}",
                       "What GET /items/{id}/similar answers for the newest item of the history.",
                       similar_items_for(item_id=newest, limit=limit).similar)
-
-
-def _active_rows(item_ids, scores, reason: str, limit: int) -> list[dict[str, Any]]:
-    rows = policy._item_rows(item_ids)
-    return [policy._shape(rows[i], s, reason) for i, s in zip(item_ids.tolist(), scores.tolist()) if i in rows][:limit]

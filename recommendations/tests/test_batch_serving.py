@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from recengine.testing.clusters import interactions_add
 from recommendations.serving import cache
+from recommendations.serving.history import histories_load
 from recommendations.serving.policy import (
-    histories_load,
     recommendations_compute,
     recommendations_compute_many,
 )
