@@ -449,7 +449,7 @@ def training_prepare(args, env: dict, state: State, regenerated: bool) -> dict:
     """
     from django.conf import settings
 
-    from recommendations.lifecycle.training import model_version_activate
+    from recommendations.lifecycle.registry import model_version_activate
     from recommendations.models import ModelVersion
 
     algorithm = args.algorithm or settings.DEFAULT_ALGORITHM

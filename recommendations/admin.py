@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from recommendations.lifecycle.training import model_version_activate
+from recommendations.lifecycle.registry import model_version_activate
 from recommendations.models import Interaction, ModelVersion
 from recommendations.staff import admin_extensions, dashboard
 from recommendations.tasks import retrain, update_popularity

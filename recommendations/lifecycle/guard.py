@@ -20,7 +20,7 @@ from django.conf import settings
 from recommendations.engine.evaluation import evaluate_models, is_not_worse
 from recommendations.engine.splits import leave_last_train_mask
 from recommendations.lifecycle.algorithms import build_model
-from recommendations.lifecycle.evaluating import evaluation_data_from_training
+from recommendations.lifecycle.offline_evaluation import evaluation_data_from_training
 from recommendations.models import ModelVersion
 
 K = 10

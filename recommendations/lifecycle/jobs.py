@@ -25,11 +25,8 @@ from accounts.models import User
 from recengine.dbrouters import replica_or_primary
 from recengine.locks import advisory_lock
 from recommendations.lifecycle.guard import guard_evaluate
-from recommendations.lifecycle.training import (
-    model_train,
-    model_version_activate,
-    training_data_load,
-)
+from recommendations.lifecycle.registry import model_version_activate
+from recommendations.lifecycle.training import model_train, training_data_load
 from recommendations.models import Interaction, ModelVersion
 from recommendations.serving.query import Query
 from recommendations.serving.service import recommend_many

@@ -14,16 +14,15 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from catalog.models import Item
 from recommendations.engine.artifacts import Artifact
 from recommendations.engine.content import ContentTFIDF
 from recommendations.engine.data import Interactions, interactions_transform
 from recommendations.lifecycle.algorithms import build_model
+from recommendations.lifecycle.registry import model_version_activate
 from recommendations.models import ModelVersion
-from recommendations.serving.model import announce_active_version
 
 log = logging.getLogger(__name__)
 
@@ -184,21 +183,3 @@ def _content_index_or_none(data: TrainingData):
         log.warning("content index could not be built; new items fall back to the category rule",
                     exc_info=True)
         return None
-
-
-def model_version_activate(*, version_id: int) -> ModelVersion:
-    """Make one ready version the active one (also used to roll back to an older version)."""
-    with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().get(pk=version_id)
-        if version.status != ModelVersion.Status.READY:
-            raise ValueError(f"Model version {version_id} is {version.status} and cannot be activated.")
-        # An empty artifact_path (removed by artifacts_cleanup) must not pass as Path("") == ".".
-        if not version.artifact_path or not Path(version.artifact_path).is_file():
-            raise ValueError(f"Model version {version_id} has no artifact file and cannot be activated.")
-        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
-        version.is_active = True
-        version.activated_at = timezone.now()
-        version.save(update_fields=["is_active", "activated_at"])
-
-    transaction.on_commit(lambda: announce_active_version(version.pk))
-    return version

@@ -1,4 +1,4 @@
-"""``manage.py evaluate`` on tiny files and on the database (recommendations/lifecycle/evaluating.py)."""
+"""``manage.py evaluate`` on tiny files and on the database (recommendations/lifecycle/offline_evaluation.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommendations.lifecycle.evaluating import TUNING_GRIDS, evaluation_data_load
+from recommendations.lifecycle.offline_evaluation import (
+    TUNING_GRIDS,
+    evaluation_data_load,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from recommendations.lifecycle.jobs import artifacts_cleanup as cleanup
-from recommendations.lifecycle.training import model_train, model_version_activate
+from recommendations.lifecycle.registry import model_version_activate
+from recommendations.lifecycle.training import model_train
 from recommendations.models import ModelVersion
 from recommendations.tasks import artifacts_cleanup
 

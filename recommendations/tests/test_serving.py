@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import User
 from recengine.testing.clusters import interactions_add, listing
-from recommendations.lifecycle.training import model_version_activate
+from recommendations.lifecycle.registry import model_version_activate
 from recommendations.serving.model import reset_serving_model, serving_model
 
 pytestmark = pytest.mark.django_db

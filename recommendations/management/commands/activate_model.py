@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.lifecycle.training import model_version_activate
+from recommendations.lifecycle.registry import model_version_activate
 from recommendations.models import ModelVersion
 
 

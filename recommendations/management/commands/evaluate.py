@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.engine.evaluation import format_table
 from recommendations.lifecycle.algorithms import ALGORITHMS
-from recommendations.lifecycle.evaluating import (
+from recommendations.lifecycle.offline_evaluation import (
     FORMATS,
     PROTOCOLS,
     WEIGHT_TRANSFORMS,
