@@ -6,8 +6,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from recengine.testing.clusters import Clusters, clusters_create
-from recengine.testing.factories import ItemFactory, UserFactory
+from recommendations.testing.clusters import Clusters, clusters_create
+from recommendations.testing.factories import ItemFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +118,7 @@ def celery_eager():
 
 @pytest.fixture
 def clusters(db) -> Clusters:
-    """Readers of books a1..a5 and listeners of music b1..b5 (recengine/testing/clusters.py)."""
+    """Readers of books a1..a5 and listeners of music b1..b5 (recommendations/testing/clusters.py)."""
     return clusters_create()
 
 

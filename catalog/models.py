@@ -3,7 +3,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-
 # The order of "most popular": highest popularity_score first, ties by id (stable across pages).
 POPULARITY_ORDER = ("-popularity_score", "id")
 

@@ -36,11 +36,11 @@ from recengine.dbrouters import (
     replica_reads,
     replica_rest_reset,
 )
-from recengine.testing.clusters import clusters_create
-from recengine.testing.factories import UserFactory
 from recengine.testing.servers import free_port
 from recommendations.models import Interaction, ModelVersion
 from recommendations.serving import cache
+from recommendations.testing.clusters import clusters_create
+from recommendations.testing.factories import UserFactory
 
 router = ReplicaRouter()
 HISTORY_SQL = "CROSS JOIN LATERAL"  # the history query of a list computation (serving/history.py HISTORIES_SQL)

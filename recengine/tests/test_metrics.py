@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from recengine.testing.factories import UserFactory
 from recommendations.models import Interaction
+from recommendations.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ NEGATIVE_CHECKS = [not_a_server_error, negative_data_rejection, status_code_conf
 @pytest.fixture
 def staff_token(django_db_setup, django_db_blocker):
     """A staff user's token, committed for the whole run (hypothesis calls the test many times)."""
-    from recengine.testing.factories import ItemFactory, UserFactory
+    from recommendations.testing.factories import ItemFactory, UserFactory
 
     with django_db_blocker.unblock():
         staff = UserFactory(username="schemathesis-staff", is_staff=True)

@@ -14,10 +14,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from recengine.celery import app
 from recengine.observability.context import request_id_var
 from recengine.observability.dirs import default_dir, is_celery_worker
-from recengine.testing.clusters import clusters_create
 from recengine.testing.servers import free_port
 from recengine.testing.worker import celery_worker, log_tail
 from recommendations.tasks import artifacts_cleanup, update_popularity
+from recommendations.testing.clusters import clusters_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

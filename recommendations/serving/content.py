@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -36,9 +35,7 @@ from scipy import sparse
 from catalog.models import Item
 from recommendations.serving.cache import CATALOG_EPOCH_KEY
 from recommendations.serving.item_rows import ITEM_FIELDS
-
-if TYPE_CHECKING:  # the holder (serving/model.py) imports this module to warm the snapshot at load
-    from recommendations.serving.model import ServingModel
+from recommendations.serving.served_model import ServingModel
 
 log = logging.getLogger(__name__)
 

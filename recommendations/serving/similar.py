@@ -27,9 +27,10 @@ from django.db.models.expressions import RawSQL
 from catalog.models import Item
 from recommendations.serving.content import content_neighbours
 from recommendations.serving.item_rows import ITEM_FIELDS, item_entry
-from recommendations.serving.model import ServingModel, serving_model
+from recommendations.serving.model import serving_model
 from recommendations.serving.policy import OVERFETCH
 from recommendations.serving.popular import popular_items
+from recommendations.serving.served_model import ServingModel
 
 # Tags of the candidate that are also tags of the item (INTERSECT drops duplicates).
 SHARED_TAGS_SQL = "cardinality(ARRAY(SELECT unnest(catalog_item.tags) INTERSECT SELECT unnest(%s::varchar[])))"

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django_redis import get_redis_connection
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add
 from recommendations.serving.cache import user_key
 from recommendations.serving.stats import cache_stats_days
+from recommendations.testing.clusters import interactions_add
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add
 from recommendations.serving import cache
 from recommendations.serving.history import histories_load
 from recommendations.serving.policy import (
@@ -15,6 +14,7 @@ from recommendations.serving.policy import (
 )
 from recommendations.serving.query import Query
 from recommendations.serving.service import recommend, recommend_many
+from recommendations.testing.clusters import interactions_add
 
 pytestmark = pytest.mark.django_db
 

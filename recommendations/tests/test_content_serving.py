@@ -1,6 +1,6 @@
 """New and cold items placed by content similarity (recommendations/serving/content.py), on a real model.
 
-The two-cluster catalog of recengine/testing/clusters.py: books a1..a5 (tagged "fantasy" here) and
+The two-cluster catalog of recommendations/testing/clusters.py: books a1..a5 (tagged "fantasy" here) and
 music b1..b5 (tagged "jazz"). A reader who bought a1, a2 and a3 gets a4 and a5 from the model, then
 the "new" place (NEW_ITEM_POSITION 2), then popular items.
 """
@@ -10,9 +10,9 @@ import pytest
 
 from accounts.models import User
 from catalog.models import Item
-from recengine.testing.clusters import interactions_add, listing
 from recommendations.serving.content import new_items_snapshot
 from recommendations.serving.model import serving_model
+from recommendations.testing.clusters import interactions_add, listing
 
 pytestmark = pytest.mark.django_db
 

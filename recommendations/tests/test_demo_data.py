@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from catalog.models import Item
-from recengine.testing.factories import ItemFactory, UserFactory
 from recommendations.demo.data import CATEGORIES, DAYS, demo_data_generate
 from recommendations.models import Interaction
+from recommendations.testing.factories import ItemFactory, UserFactory
 
 END = datetime(2026, 3, 1, tzinfo=UTC)
 SMALL = {"users": 50, "items": 40, "interactions": 600}

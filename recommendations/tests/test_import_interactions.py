@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Item
-from recengine.testing.factories import ItemFactory, UserFactory
 from recommendations.events.importing import (
     ImportAborted,
     ImportFileError,
@@ -20,6 +19,7 @@ from recommendations.events.importing import (
 )
 from recommendations.models import Interaction
 from recommendations.serving.cache import recommendations_get, recommendations_set
+from recommendations.testing.factories import ItemFactory, UserFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CSV = FIXTURES / "interactions_small.csv"

@@ -1,4 +1,4 @@
-"""The retrain job and its task, run eagerly on small seeded taste-group data (recengine/testing/groups.py)."""
+"""The retrain job and its task, run eagerly on small seeded taste-group data (recommendations/testing/groups.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from recengine.locks import advisory_lock
-from recengine.testing.clusters import interactions_add
-from recengine.testing.groups import taste_groups_create
 from recommendations.lifecycle.jobs import RETRAIN_LOCK, model_retrain
 from recommendations.models import ModelVersion
 from recommendations.tasks import retrain
+from recommendations.testing.clusters import interactions_add
+from recommendations.testing.groups import taste_groups_create
 
 pytestmark = pytest.mark.django_db
 

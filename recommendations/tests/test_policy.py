@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add, listing
 from recommendations.models import Interaction
+from recommendations.testing.clusters import interactions_add, listing
 
 pytestmark = pytest.mark.django_db
 

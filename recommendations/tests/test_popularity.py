@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from recengine.testing.factories import ItemFactory, UserFactory
 from recommendations.lifecycle.popularity import popularity_update
 from recommendations.models import Interaction
+from recommendations.testing.factories import ItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

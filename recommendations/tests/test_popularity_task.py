@@ -5,8 +5,8 @@ import pytest
 
 from catalog.models import Item
 from recengine.locks import advisory_lock
-from recengine.testing.clusters import clusters_create
 from recommendations.tasks import POPULARITY_LOCK, update_popularity
+from recommendations.testing.clusters import clusters_create
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from accounts.models import User
-from recengine.testing.clusters import interactions_add, listing
 from recommendations.lifecycle.registry import model_version_activate
 from recommendations.serving.model import reset_serving_model, serving_model
+from recommendations.testing.clusters import interactions_add, listing
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from recengine.testing.factories import ItemFactory, UserFactory
 from recommendations.models import Interaction
+from recommendations.testing.factories import ItemFactory, UserFactory
 
 STATIC_FILES = ["storefront/storefront.js", "storefront/storefront.css"]
 # Anything the browser would fetch from another host: scheme-relative or absolute URLs.

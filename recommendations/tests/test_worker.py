@@ -15,13 +15,13 @@ from django_redis import get_redis_connection
 
 from catalog.models import Item
 from recengine.locks import advisory_lock
-from recengine.testing.clusters import clusters_create
-from recengine.testing.groups import taste_groups_create
 from recengine.testing.worker import celery_worker, log_tail, worker_stop
 from recommendations.lifecycle.jobs import RETRAIN_LOCK, model_retrain
 from recommendations.lifecycle.training import artifact_path_for, model_train
 from recommendations.models import ModelVersion
 from recommendations.tasks import precompute_recently_active, retrain, update_popularity
+from recommendations.testing.clusters import clusters_create
+from recommendations.testing.groups import taste_groups_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -43,12 +43,15 @@ username or item code is taken) aborts the import; it runs in one transaction, s
 written. After a commit, the cached recommendation lists of the affected users are dropped.
 """
 from recommendations.events.importing.errors import (
-    ImportAborted,
     ImportFileError,
     InteractionImportError,
 )
 from recommendations.events.importing.rows import BadRow
-from recommendations.events.importing.service import ImportResult, interactions_import
+from recommendations.events.importing.service import (
+    ImportAborted,
+    ImportResult,
+    interactions_import,
+)
 
 __all__ = [
     "BadRow", "ImportAborted", "ImportFileError", "ImportResult", "InteractionImportError", "interactions_import",

@@ -1,10 +1,8 @@
-"""Why an import stopped. Both leave the database untouched (the import is one transaction)."""
+"""Why an import stopped. Both leave the database untouched (the import is one transaction).
+
+``ImportAborted``, which carries the import's result, is in service.py beside ``ImportResult``.
+"""
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from recommendations.events.importing.service import ImportResult
 
 
 class InteractionImportError(Exception):
@@ -13,11 +11,3 @@ class InteractionImportError(Exception):
 
 class ImportFileError(InteractionImportError):
     """A missing file or folder, or a file that does not start with the expected header."""
-
-
-class ImportAborted(InteractionImportError):
-    """Strict mode met bad rows (or ids it could not create); ``result`` lists them."""
-
-    def __init__(self, message: str, result: "ImportResult"):
-        super().__init__(message)
-        self.result = result

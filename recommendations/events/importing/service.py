@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from tqdm import tqdm
 
 from recommendations.events.importing import staging
-from recommendations.events.importing.errors import ImportAborted
+from recommendations.events.importing.errors import InteractionImportError
 from recommendations.events.importing.readers import (
     Entry,
     Source,
@@ -54,6 +54,14 @@ class ImportResult:
         self.bad_row_count += 1
         if len(self.bad_rows) < MAX_BAD_ROWS_KEPT:
             self.bad_rows.append(bad)
+
+
+class ImportAborted(InteractionImportError):
+    """Strict mode met bad rows (or ids it could not create); ``result`` lists them."""
+
+    def __init__(self, message: str, result: ImportResult):
+        super().__init__(message)
+        self.result = result
 
 
 def interactions_import(*, path: str | Path, fmt: str = "csv", strict: bool = False,
