@@ -158,12 +158,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="nDCG@10")
     def ndcg_at_10(self, version: ModelVersion):
-        value = dashboard.metric_ndcg(version.metrics)
+        value = version.ndcg
         return "-" if value is None else f"{value:.4f}"
 
     @admin.display(description="coverage")
     def coverage(self, version: ModelVersion):
-        value = dashboard.metric_coverage(version.metrics)
+        value = version.coverage
         return "-" if value is None else f"{value:.3f}"
 
     @admin.display(description="notes")

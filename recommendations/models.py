@@ -60,6 +60,17 @@ class Interaction(models.Model):
         super().save(*args, **kwargs)
 
 
+def metrics_ndcg(metrics: dict | None) -> float | None:
+    """nDCG@10 on the retrain guard's holdout (lifecycle/guard.py ``as_metrics``), from ModelVersion.metrics."""
+    return (metrics or {}).get("ndcg@10")
+
+
+def metrics_coverage(metrics: dict | None) -> float | None:
+    """Catalog coverage of the candidate's top 10 on the same holdout, from ModelVersion.metrics."""
+    candidate = ((metrics or {}).get("guard") or {}).get("candidate") or {}
+    return candidate.get("coverage")
+
+
 class ModelVersionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -101,3 +112,11 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.pk} {self.algorithm}{' (active)' if self.is_active else ''}"
+
+    @property
+    def ndcg(self) -> float | None:
+        return metrics_ndcg(self.metrics)
+
+    @property
+    def coverage(self) -> float | None:
+        return metrics_coverage(self.metrics)

@@ -26,7 +26,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from catalog.models import Item
-from recommendations.models import Interaction, ModelVersion
+from recommendations.models import (
+    Interaction,
+    ModelVersion,
+    metrics_coverage,
+    metrics_ndcg,
+)
 from recommendations.serving.policy import Explanation, explain
 from recommendations.serving.query import Query
 from recommendations.serving.service import recommend
@@ -170,17 +175,6 @@ def top_items(days: list[date], limit: int = TOP_ITEMS) -> list[dict[str, Any]]:
     ]
 
 
-def metric_ndcg(metrics: dict | None) -> float | None:
-    """nDCG@10 on the retrain guard's holdout (recommendations/lifecycle/guard.py ``as_metrics``)."""
-    return (metrics or {}).get("ndcg@10")
-
-
-def metric_coverage(metrics: dict | None) -> float | None:
-    """Catalog coverage of the candidate's top 10 on the same holdout."""
-    candidate = ((metrics or {}).get("guard") or {}).get("candidate") or {}
-    return candidate.get("coverage")
-
-
 def model_metrics(limit: int = METRIC_VERSIONS) -> list[dict[str, Any]]:
     """The newest versions with guard figures, oldest first: id, algorithm, status, ndcg, coverage."""
     versions = list(
@@ -190,7 +184,7 @@ def model_metrics(limit: int = METRIC_VERSIONS) -> list[dict[str, Any]]:
     )
     return [
         {"id": v["pk"], "algorithm": v["algorithm"], "status": v["status"], "is_active": v["is_active"],
-         "created_at": v["created_at"], "ndcg": metric_ndcg(v["metrics"]), "coverage": metric_coverage(v["metrics"])}
+         "created_at": v["created_at"], "ndcg": metrics_ndcg(v["metrics"]), "coverage": metrics_coverage(v["metrics"])}
         for v in reversed(versions)
     ]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.models import ModelVersion
-from recommendations.staff.dashboard import metric_ndcg
 
 NOTES_WIDTH = 60
 
@@ -27,7 +26,7 @@ there (only versions with one can be activated: activate_model VERSION_ID) and t
         self.stdout.write(f"{'id':>5}  {'algorithm':<12} {'status':<9} {'active':<6} {'trained (UTC)':<16}  "
                           f"{'nDCG@10':>7}  {'artifact':<8}  notes")
         for version in versions:
-            ndcg = metric_ndcg(version.metrics)
+            ndcg = version.ndcg
             notes = " ".join(version.notes.split())
             if len(notes) > NOTES_WIDTH:
                 notes = notes[: NOTES_WIDTH - 1] + "…"
