@@ -6,6 +6,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import User
+from recengine.testing.browser import PASSWORD, browser_page
 from recommendations.testing.clusters import Clusters, clusters_create
 from recommendations.testing.factories import ItemFactory, UserFactory
 
@@ -135,3 +137,29 @@ def train(django_capture_on_commit_callbacks):
             return model_train(algorithm=algorithm, activate=True, **kwargs)
 
     return _train
+
+
+# -- browser tests (recengine/testing/browser.py) -------------------------------------------------
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test (item.report_call ...), so a fixture's teardown can
+    tell whether the test passed (the browser page names its last screenshot -passed or -failed)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(request, live_server, monkeypatch):
+    """A headless Chromium page on the live server (recengine/testing/browser.py)."""
+    yield from browser_page(request, live_server, monkeypatch)
+
+
+@pytest.fixture
+def browser_staff(transactional_db):
+    """A superuser whose password is browser.PASSWORD, for admin_login."""
+    # Not create_user: it stores a blank email, which the unique email column takes only once.
+    user = User(username="shopkeeper", is_staff=True, is_superuser=True)
+    user.set_password(PASSWORD)
+    user.save()
+    return user

@@ -1,105 +1,31 @@
-"""Browser tests: Debian's headless Chromium, driven by Playwright, against pytest-django's live server.
-
-Nothing downloads a browser: Playwright launches /usr/bin/chromium (CHROMIUM_PATH overrides it;
-`make test` installs the package when run as root). Without it the tests skip with the reason,
-except under CI (the CI variable set), where they fail: CI must really run them.
-
-Screenshots of each step, and of the last state of every test (-passed / -failed), go to
-test-artifacts/screenshots/.
-"""
+"""Browser tests of the admin's recommendations panel and the storefront (helpers and fixtures:
+recengine/testing/browser.py and the root conftest.py)."""
 from __future__ import annotations
 
-import os
 import re
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from accounts.models import User
+from recengine.testing import browser
+from recengine.testing.browser import admin_login, shot
 from recommendations.models import Interaction
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-SCREENSHOTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
-PASSWORD = "browser-test-password"
 
 pytestmark = pytest.mark.slow
 
 
-def _require_browser() -> None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "Playwright is not installed (pip install -r requirements/dev.txt)"
-    else:
-        missing = "" if CHROMIUM.exists() else f"no Chromium at {CHROMIUM} (apt-get install chromium; `make test` does it as root)"
-    if missing and os.environ.get("CI"):
-        pytest.fail(f"browser tests must run in CI, but {missing}")
-    if missing:
-        pytest.skip(missing)
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
 @pytest.fixture
-def page(request, live_server, monkeypatch):
-    """A fresh Chromium page whose relative URLs go to the live server; page.js_errors collects
-    uncaught errors of the page's scripts."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses ORM calls
-    # from a thread with a running loop. The test's own queries are plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--disable-dev-shm-usage"]
-        )
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.js_errors = []
-        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-        try:
-            yield page
-        finally:
-            report = getattr(request.node, "report_call", None)
-            outcome, stale = ("passed", "failed") if report and report.passed else ("failed", "passed")
-            (SCREENSHOTS / f"{request.node.name}-{stale}.png").unlink(missing_ok=True)
-            shot(page, f"{request.node.name}-{outcome}")
-            context.close()
-            browser.close()
-
-
-@pytest.fixture
-def staff(transactional_db) -> User:
-    # Not create_user: it stores a blank email, which the unique email column takes only once.
-    user = User(username="shopkeeper", is_staff=True, is_superuser=True)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def admin_login(page, user: User, next_url: str) -> None:
-    page.goto(f"/admin/login/?next={next_url}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"**{next_url}")
+def staff(browser_staff):
+    return browser_staff
 
 
 def test_without_chromium_it_skips_locally_and_fails_under_ci(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no Chromium at"):
-        _require_browser()
+        browser.require_browser()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="browser tests must run in CI"):
-        _require_browser()
+        browser.require_browser()
 
 
 def test_admin_user_page_shows_the_live_recommendations_panel(clusters, train, staff, page):
