@@ -7,7 +7,8 @@ happen here and nowhere else.
 
 - The plain list of a user (no filter, ``Query.plain``) is cached under ``user_rec:{user_id}``
   (serving/cache.py). A miss computes the longest list the API can ask for
-  (MAX_RECOMMENDATIONS_LIMIT), so one entry answers every later limit.
+  (MAX_RECOMMENDATIONS_LIMIT), so one entry answers every later limit. An id no user has gets the
+  popular list and no entry: a client walking unknown ids cannot fill Redis.
 - A query with ``category`` or ``exclude`` is answered from that entry when the filters leave enough
   items, else computed afresh and not cached. ``include_seen`` is always computed.
 - An entry answers only for the model version being served; a hit keeps the entry's ``recomm_id``,
@@ -26,6 +27,7 @@ import orjson
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from recengine.observability import metrics
 from recommendations.serving import cache
 from recommendations.serving.model import serving_model
@@ -119,9 +121,11 @@ def _compute_misses(misses: Sequence[Query], epoch: int | None, now: datetime) -
     asked = [Query(key, longest) if isinstance(key, int) else key for key in keys]
     results = recommendations_compute_many(asked, epoch=epoch) if asked else []
     lists = {key: (result, uuid.uuid4().hex) for key, result in zip(keys, results)}
+    unknown = _unknown_users([key for key, (result, _) in lists.items()
+                              if isinstance(key, int) and result.source == "popularity"])
     fresh = {}
     for key, query in zip(keys, asked):
-        if isinstance(key, int):
+        if isinstance(key, int) and key not in unknown:
             result, recomm_id = lists[key]
             fresh[key] = {"model_version": result.model_version, "source": result.source, "limit": query.limit,
                           "recomm_id": recomm_id, "recommendations": result.recommendations}
@@ -129,6 +133,15 @@ def _compute_misses(misses: Sequence[Query], epoch: int | None, now: datetime) -
                 fresh[key]["fallback"] = result.fallback
     cache.recommendations_set_many(entries=fresh, epoch=epoch)
     return _Computed(lists, now)
+
+
+def _unknown_users(user_ids: list[int]) -> set[int]:
+    """Which of these ids (lists that came from popularity) no user has: their lists are not cached, so
+    ids that do not exist cannot fill Redis with private copies of the popular list (one query, only
+    when such lists were computed; a personalized list has a history, so its user exists)."""
+    if not user_ids:
+        return set()
+    return set(user_ids) - set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
 
 
 def _answers(entry: cache.CachedList, limit: int, model_version: int | None) -> bool:

@@ -109,10 +109,12 @@ def test_it_needs_a_token(anon):
     assert anon.get("/recommendations/1").status_code == 401
 
 
-def test_it_uses_few_queries_on_a_miss_and_none_on_a_hit(api, catalog, django_assert_num_queries):
+def test_it_uses_few_queries_on_a_miss_and_none_on_a_hit(api, catalog, user_factory, django_assert_num_queries):
     serving_model()  # the active-version check runs at most every MODEL_CHECK_INTERVAL seconds
-    # token lookup + history + preferences (a cold user's favourite categories) + popularity
-    with django_assert_num_queries(4):
-        api.get("/recommendations/5")
+    newcomer = user_factory()
+    # token lookup + history + preferences (a cold user's favourite categories) + popularity + whether
+    # the user exists (a popular list is cached for users only, never for an unknown id)
+    with django_assert_num_queries(5):
+        api.get(f"/recommendations/{newcomer.pk}")
     with django_assert_num_queries(0):  # the token is remembered (recengine/auth.py); the list is cached
-        assert api.get("/recommendations/5").json()["cached"] is True
+        assert api.get(f"/recommendations/{newcomer.pk}").json()["cached"] is True

@@ -55,6 +55,18 @@ def test_it_stores_the_list_under_the_plain_key_with_the_ttl(api, shop, raw, set
     assert [row["item_id"] for row in entry["recommendations"]] == [item.pk for item in items]
 
 
+def test_an_id_no_user_has_gets_the_popular_list_and_no_entry_of_its_own(api, shop, raw, settings):
+    user, items = shop
+    unknown = [user.pk + offset for offset in range(1, 51)]
+
+    answers = [get(api, user_id) for user_id in unknown]
+
+    assert all(item_ids(body) == [item.pk for item in items] and body["cached"] is False for body in answers)
+    assert raw.keys(f"{settings.CACHE_KEY_PREFIX}:*") == []
+    get(api, user.pk)  # a user without history still has a list of their own
+    assert raw.exists(f"{settings.CACHE_KEY_PREFIX}:{user.pk}")
+
+
 def test_a_stored_value_is_plain_json_whose_rows_read_in_part(shop):
     rows = [{"item_id": n, "item_code": f"c{n}", "name": 'a "quoted", {braced} name', "category": "x", "score": 1.0 / n,
              "reason": "popular"} for n in range(1, 13)]
