@@ -321,6 +321,9 @@ INTERACTION_WEIGHTS = {
         "INTERACTION_WEIGHTS", default={"view": "1.0", "click": "2.0", "like": "2.5", "purchase": "3.0"}
     ).items()
 }
+# The largest interaction_value the API and the import accept; training clips what is stored to it
+# (a value that overflows float32 would otherwise make every later retrain fail).
+INTERACTION_VALUE_MAX = env.float("INTERACTION_VALUE_MAX", default=1_000_000.0)
 
 # --- Celery and background jobs (docs/background-jobs.md) ------------------------------------
 # One REDIS_URL is the broker; task outcomes go to the database (django-celery-results), where

@@ -65,6 +65,7 @@ def training_data_load() -> TrainingData:
         buffer, header=None, names=["user", "item", "weight", "ts"],
         dtype={"user": np.int64, "item": np.int64, "weight": np.float32, "ts": np.int64},
     ) if buffer.getbuffer().nbytes else pd.DataFrame({"user": [], "item": [], "weight": [], "ts": []})
+    frame = _usable_rows(frame)
     user_ids, user_index = np.unique(frame["user"].to_numpy(np.int64), return_inverse=True)
     item_ids, categories, names = _catalog_arrays()
     item_index = np.searchsorted(item_ids, frame["item"].to_numpy(np.int64))
@@ -73,6 +74,30 @@ def training_data_load() -> TrainingData:
         n_users=len(user_ids), n_items=len(item_ids),
     )
     return TrainingData(interactions, user_ids, item_ids, categories, names)
+
+
+def _usable_rows(frame):
+    """The interactions training can use, whatever is stored: values that are not finite numbers >= 0
+    (NaN, or beyond float32, like 1e39) are left out, and values above INTERACTION_VALUE_MAX are clipped
+    to it, each with a warning naming the first rows. Without this one poisoned row would make every
+    later fit fail (NaN in the factors)."""
+    weights = frame["weight"].to_numpy(np.float32)
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        log.warning("training leaves out %d interaction(s) whose value is not a finite number >= 0, e.g. "
+                    "(user, item) %s", int(bad.sum()), _examples(frame[bad]))
+        frame = frame[~bad]
+        weights = weights[~bad]
+    high = weights > settings.INTERACTION_VALUE_MAX
+    if high.any():
+        log.warning("training clips %d interaction value(s) to INTERACTION_VALUE_MAX (%g), e.g. (user, item) %s",
+                    int(high.sum()), settings.INTERACTION_VALUE_MAX, _examples(frame[high]))
+        frame = frame.assign(weight=np.minimum(weights, np.float32(settings.INTERACTION_VALUE_MAX)))
+    return frame
+
+
+def _examples(frame, n: int = 5) -> str:
+    return ", ".join(f"({user}, {item})" for user, item in frame[["user", "item"]].head(n).itertuples(index=False))
 
 
 def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -111,3 +111,24 @@ def test_it_fits_on_the_transformed_values_and_keeps_the_transform(clusters, mod
     assert artifact.history_weights([3.0, 12.0]).tolist() == pytest.approx([1.0, 2.0])
     assert artifact.algorithm == "itemknn" and artifact.content_index is not None
     assert "weight_transform" not in vars(artifact.model)  # nothing attached to the model object
+
+
+def test_a_poisoned_value_in_the_database_neither_fails_training_nor_weighs_more_than_the_maximum(
+        clusters, model_dir, caplog, settings):
+    """A value beyond float32 (stored before the API bounded it, or by SQL) became inf, and every fit
+    then failed with NaN in the factors; a huge finite value dominated the user's row."""
+    from recommendations.models import Interaction
+
+    reader, listener = clusters.readers[0], clusters.listeners[0]
+    Interaction.objects.create(user=reader, item=clusters.items["b1"], interaction_type="view",
+                               interaction_value=1e39)
+    Interaction.objects.create(user=listener, item=clusters.items["a1"], interaction_type="view",
+                               interaction_value=5e7)
+
+    with caplog.at_level("WARNING", logger="recommendations.lifecycle.training"):
+        train("--algorithm", "hybrid")
+
+    version = ModelVersion.objects.get()
+    assert version.status == ModelVersion.Status.READY and version.n_interactions == 33  # the inf row left out
+    assert f"leaves out 1 interaction(s)" in caplog.text and f"({reader.pk}, {clusters.items['b1'].pk})" in caplog.text
+    assert f"clips 1 interaction value(s) to INTERACTION_VALUE_MAX ({settings.INTERACTION_VALUE_MAX:g})" in caplog.text

@@ -227,6 +227,19 @@ def test_it_skips_bad_rows_and_reports_line_numbers():
     assert "bad rows (skipped):    6" in out
 
 
+def test_a_value_above_the_maximum_or_beyond_any_float_is_a_bad_row(tmp_path, settings):
+    path = write_csv(tmp_path, "user_id,item_id,interaction_type,interaction_value\n"
+                               "1,1,view,1e39\n1,2,view,1000001\n1,3,view,1000000\n")
+
+    result = interactions_import(path=path)
+
+    assert [str(bad).split(": ", 1)[1] for bad in result.bad_rows] == [
+        f"interaction_value '1e39' must be a number from 0 to {settings.INTERACTION_VALUE_MAX:g}",
+        f"interaction_value '1000001' must be a number from 0 to {settings.INTERACTION_VALUE_MAX:g}",
+    ]
+    assert list(Interaction.objects.values_list("interaction_value", flat=True)) == [1_000_000.0]
+
+
 def test_the_service_returns_the_bad_rows_with_their_line_numbers():
     result = interactions_import(path=BAD_CSV)
 

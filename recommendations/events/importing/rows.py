@@ -49,8 +49,8 @@ def parse_value(text: str, what: str = "interaction_value") -> float:
         value = float(text)
     except ValueError:
         raise BadValue(f"{what} {text.strip()!r} is not a number") from None
-    if not math.isfinite(value) or value < 0:
-        raise BadValue(f"{what} {text.strip()!r} must be a finite number >= 0")
+    if not math.isfinite(value) or not 0 <= value <= settings.INTERACTION_VALUE_MAX:
+        raise BadValue(f"{what} {text.strip()!r} must be a number from 0 to {settings.INTERACTION_VALUE_MAX:g}")
     return value
 
 
