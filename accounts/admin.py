@@ -15,8 +15,17 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "email", "location")
     search_help_text = "Part of a username, email or location, or an id."
     readonly_fields = ("created_at", "updated_at", "last_login", "date_joined")
-    fieldsets = BaseUserAdmin.fieldsets + (
+    # The profile (its preferences steer recommendations) before the permissions, which are folded
+    # away: their two selection widgets are taller than a screen and most end users have none.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         ("Profile", {"fields": ("age", "gender", "location", "preferences", "created_at", "updated_at")}),
+        ("Permissions", {
+            "classes": ("collapse",),
+            "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+        }),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
 
     def get_search_results(self, request, queryset, search_term):

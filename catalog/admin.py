@@ -1,9 +1,11 @@
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 
 from catalog.models import POPULARITY_ORDER, Item
 from catalog.signals import items_left_catalog_on_commit
@@ -56,14 +58,31 @@ def items_set_active(queryset, *, active: bool) -> int:
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("id", "item_code", "name", "category", "price", "popularity_score", "is_active")
+    list_display = ("id", "code", "name", "category", "price", "popularity", "is_active")
     list_filter = ("is_active", "category", PriceBandFilter)
     search_fields = ("item_code", "name")
     search_help_text = "Part of a name or code, an exact tag, or an id."
-    readonly_fields = ("popularity_score", "created_at", "updated_at")
+    # popularity_score is recomputed from interactions: shown rounded, never edited.
+    fields = ("item_code", "name", "category", "tags", "price", "metadata", "is_active", "popularity",
+              "created_at", "updated_at")
+    readonly_fields = ("popularity", "created_at", "updated_at")
     list_per_page = 50
     ordering = POPULARITY_ORDER
     actions = ["activate", "deactivate"]
+
+    @admin.display(description="item code", ordering="item_code")
+    def code(self, item: Item):
+        return format_html('<span class="nowrap">{}</span>', item.item_code)  # never DEMO- / 210 on two lines
+
+    @admin.display(description="popularity score", ordering="popularity_score")
+    def popularity(self, item: Item) -> str:
+        return f"{item.popularity_score:.3f}"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "tags":  # a plain input is too narrow for a few tags
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
+            kwargs["help_text"] = "Separated by commas, e.g. camping,cooking,lightweight."
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)

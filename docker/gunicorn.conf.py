@@ -5,6 +5,7 @@ small machine a few processes beat threads (numbers in docs/benchmarks.md when m
 """
 import multiprocessing
 import os
+from pathlib import Path
 
 # One BLAS thread per worker process: a request's model scoring is a few small matrix-vector
 # products, and several workers each starting a BLAS thread per core oversubscribe the CPUs
@@ -19,6 +20,9 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Longest request line (method, path, query) gunicorn accepts; longer gets its own 414 before Django.
+# gunicorn's maximum, documented in the API's schema (recengine/api.py REQUEST_LINE_LIMIT).
+limit_request_line = 8190
 backlog = int(os.environ.get("MAX_CONCURRENT_REQUESTS", "1000")) * 2
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # Each worker opens its own database pool after the fork (Django connects lazily).
@@ -32,6 +36,12 @@ _metrics_dirs.read_dotenv()  # LOG_FORMAT, RECENGINE_VAR_DIR, ... from .env, as 
 # mode). The variable must be set before any process imports prometheus_client: here, in the master.
 _metrics_own_dir = str(_metrics_dirs.default_dir(f"web-{bind}"))
 os.environ.setdefault(_metrics_dirs.ENV, _metrics_own_dir)
+
+# The control socket of `gunicornc` (gunicorn 25.1+): in VAR_DIR, one per bind, instead of the
+# default ~/.gunicorn/gunicorn.ctl, outside the project and shared by every gunicorn of the user
+# (a second server would take the first one's). Off where the path is too long for a Unix socket.
+control_socket = str(_metrics_dirs.var_dir() / "gunicorn" / f"{Path(_metrics_own_dir).name}.ctl")
+control_socket_disable = len(os.fsencode(control_socket)) > 107
 
 
 def on_starting(server):

@@ -15,6 +15,15 @@ from django.http import QueryDict
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+# Text without the NUL character, which PostgreSQL text cannot hold (DRF's CharField refuses it).
+NO_NUL_PATTERN = "^[^\\x00]*$"
+# ... and not blank once DRF has trimmed it: at least one character that str.strip() keeps (spelt out
+# beyond \s for the characters Python strips and ECMAScript's \s does not match).
+NON_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00\\x1c-\\x1f\\x85][^\\x00]*$"
+
+# What django.core.validators.EmailValidator requires besides RFC 5322: a dotted domain ending in letters.
+EMAIL_PATTERN = "^[^@\\s\\x00]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,63}$"
+
 _JSON_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
                     list: "an array", dict: "an object", type(None): "null"}
 
@@ -98,12 +107,48 @@ class StrictDecimalFieldSchema(OpenApiSerializerFieldExtension):
         as_string = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction != "request":
             return as_string
-        as_number = {"type": "number"}
-        for bound in ("minimum", "maximum"):
+        # A number must fit the column as the string pattern does: whole cents (decimal_places), at most
+        # max_digits digits.
+        step = 10 ** -self.target.decimal_places
+        largest = float(10 ** (self.target.max_digits - self.target.decimal_places)) - step
+        as_number = {"type": "number", "multipleOf": step, "minimum": -largest, "maximum": largest}
+        for bound, value in (("minimum", self.target.min_value), ("maximum", self.target.max_value)):
             if bound in as_string:
                 as_number[bound] = as_string.pop(bound)
+            elif value is not None:
+                as_number[bound] = float(value)
         validators = {key: as_string[key] for key in ("minimum", "maximum") if key in as_string}
         return {"anyOf": [as_string, {**as_number, **validators}]}
+
+
+class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
+    """What the API refuses in a string, stated in the schema as a pattern (a field's own pattern, such
+    as a username's, already says more): a NUL character always; a blank one (only whitespace, which
+    DRF trims to nothing) unless the field allows blank. (Responses carry no pattern:
+    recengine.api.document_common_errors.)"""
+
+    target_class = "recengine.fields.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and "pattern" not in schema:
+            schema["pattern"] = NO_NUL_PATTERN if self.target.allow_blank else NON_BLANK_PATTERN
+        return schema
+
+
+class StrictEmailFieldSchema(OpenApiSerializerFieldExtension):
+    """`format: email` allows addresses Django's EmailValidator refuses (e.g. "a@b", no dot in the
+    domain); the pattern states the dotted domain and letter TLD it requires."""
+
+    target_class = "recengine.fields.StrictEmailField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["pattern"] = EMAIL_PATTERN
+        return schema
 
 
 class StrictBooleanField(_StrictType, serializers.BooleanField):

@@ -10,6 +10,10 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+
+from recengine.fields import NO_NUL_PATTERN
 
 
 class StrictFilterForm(forms.Form):
@@ -44,3 +48,20 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """``true`` or ``false`` (any case); anything else is a 400."""
 
     field_class = StrictBooleanField
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=``, whose refusal of a NUL character names the parameter (``{"search": [...]}``),
+    as every 400 does; the schema says the parameter holds no NUL."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["pattern"] = NO_NUL_PATTERN
+        return parameters

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: /docs and /redoc work offline
     "django_celery_beat",
     "django_celery_results",
     "accounts",
@@ -81,12 +82,14 @@ MIDDLEWARE = [
     # First: request latency for every answer, then the request id every later log line carries.
     "recengine.observability.middleware.RequestMetricsMiddleware",
     "recengine.observability.middleware.RequestIdMiddleware",
+    "recengine.middleware.JsonErrorBodyMiddleware",  # an empty error body becomes the API's error object
     "django.middleware.security.SecurityMiddleware",
     "recengine.middleware.BodySizeLimitMiddleware",
     "recengine.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "recengine.middleware.TrailingSlashMiddleware",  # the one trailing-slash rule (replaces APPEND_SLASH)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -94,6 +97,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "recengine.urls"
+APPEND_SLASH = False  # recengine.middleware.TrailingSlashMiddleware adds or removes the slash, both ways
+CSRF_FAILURE_VIEW = "recengine.api.csrf_failure"  # JSON for the API, Django's page for the admin
 WSGI_APPLICATION = "recengine.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -119,8 +124,10 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# recengine is not an installed app: its static files (the demo storefront's) are listed here.
+# recengine is not an installed app: its static files (storefront, landing page, icon) are listed here.
 STATICFILES_DIRS = [BASE_DIR / "recengine" / "static"]
+# Files whitenoise serves at the site's root, where browsers and tools look for them: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "recengine" / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -267,6 +274,9 @@ API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="")
 # Largest request body accepted (413 beyond): a full batch of MAX_BATCH_INTERACTIONS events fits.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=10 * 1024 * 1024)
+# Query parameters Django parses (400 beyond): the largest query the schema allows, GET /recommendations'
+# 1000 exclude ids and 50 categories, fits.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1100
 API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", default="60/min")
 for _rate in (API_RATE_LIMIT, API_ANON_RATE_LIMIT):
     parse_rate(_rate)  # a typo stops the start-up, not every request
@@ -277,9 +287,15 @@ SPECTACULAR_SETTINGS = {
     "TITLE": API_TITLE,
     "VERSION": API_VERSION,
     "DESCRIPTION": "Recommendations, catalog, users and interactions. Authenticate with "
-    "`Authorization: Token <key>`.",
+    "`Authorization: Bearer <key>` (or `Authorization: Token <key>`, the same key).",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files (pinned with it), never a CDN,
+    # so /docs and /redoc work offline; no online validator badge calling swagger.io either.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Recommendation engine ---------------------------------------------------------------------

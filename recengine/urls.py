@@ -23,7 +23,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("recommendations.staff.landing_urls")),  # GET /: links for people, facts as JSON
 ]
 
+handler400 = "recengine.api.bad_request"
+handler403 = "recengine.api.permission_denied"
 handler404 = "recengine.api.not_found"
 handler500 = "recengine.api.server_error"

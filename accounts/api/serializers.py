@@ -5,10 +5,8 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from accounts.models import User
-from recengine.api import validate_json_storable
+from recengine.api import ID_MAX, validate_json_storable
 from recengine.fields import StrictEmailField, StrictIntegerField, StrictTypesMixin
-
-ID_MAX = 2**63 - 1
 
 
 class UserSerializer(StrictTypesMixin, serializers.ModelSerializer):
@@ -16,7 +14,8 @@ class UserSerializer(StrictTypesMixin, serializers.ModelSerializer):
 
     email = StrictEmailField(required=False, allow_null=True, allow_blank=True, max_length=254)
     preferences = serializers.DictField(
-        required=False, validators=[validate_json_storable], help_text="Free-form JSON object."
+        required=False, validators=[validate_json_storable],
+        help_text="Free-form JSON object; no NUL character (\\u0000) anywhere in it.",
     )
 
     class Meta:

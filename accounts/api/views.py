@@ -1,9 +1,8 @@
 """Thin views over the end-user services."""
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, viewsets
+from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,9 +14,11 @@ from accounts.api.serializers import (
 )
 from accounts.selectors import end_users, user_interaction_summary
 from accounts.services import user_create, user_delete, user_update
+from recengine.api import BAD_REQUEST, NamedNotFoundMixin
+from recengine.filters import SearchFilter
 
 _BAD_REQUEST = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="Invalid fields, each named.", examples=examples.USER_ERROR
+    response=BAD_REQUEST, description="Invalid fields, each named.", examples=examples.USER_ERROR
 )
 
 
@@ -52,14 +53,15 @@ _BAD_REQUEST = OpenApiResponse(
     ),
     destroy=extend_schema(summary="Delete an end user and their interactions"),
 )
-class UserViewSet(viewsets.ModelViewSet):
+class UserViewSet(NamedNotFoundMixin, viewsets.ModelViewSet):
     """End users: the people recommendations are for. Staff and API clients are not listed here."""
 
     serializer_class = UserSerializer
-    filter_backends = [filters.SearchFilter]
+    filter_backends = [SearchFilter]
     search_fields = ["username", "email"]
     lookup_url_kwarg = "user_id"
     lookup_value_regex = r"\d+"
+    not_found_name = "user"
 
     def get_queryset(self):
         return end_users()

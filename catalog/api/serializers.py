@@ -12,7 +12,8 @@ class ItemSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A catalog item. Inactive items are kept but never recommended."""
 
     metadata = serializers.DictField(
-        required=False, validators=[validate_json_storable], help_text="Free-form JSON object."
+        required=False, validators=[validate_json_storable],
+        help_text="Free-form JSON object; no NUL character (\\u0000) anywhere in it.",
     )
 
     class Meta:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,10 +19,15 @@ from catalog.api.filters import ItemFilter
 from catalog.api.serializers import ItemSerializer, ItemUpsertSerializer
 from catalog.models import Item
 from catalog.services import item_upsert
+from recengine.api import BAD_REQUEST, NamedNotFoundMixin
+from recengine.filters import SearchFilter
 
 _BAD_REQUEST = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="Invalid fields, each named.", examples=examples.ITEM_ERROR
+    response=BAD_REQUEST, description="Invalid fields, each named.", examples=examples.ITEM_ERROR
 )
+# A code in the path: what the model stores (max_length), no slash (a path segment), no NUL (PostgreSQL).
+_ITEM_CODE = {"type": "string", "minLength": 1, "maxLength": Item._meta.get_field("item_code").max_length,
+              "pattern": "^[^/\\x00]+$"}
 _WRITE = {"responses": {200: ItemSerializer, 201: ItemSerializer, 400: _BAD_REQUEST}}
 
 
@@ -48,16 +52,17 @@ _WRITE = {"responses": {200: ItemSerializer, 201: ItemSerializer, 400: _BAD_REQU
     ),
     destroy=extend_schema(summary="Delete an item and its interactions"),
 )
-class ItemViewSet(viewsets.ModelViewSet):
+class ItemViewSet(NamedNotFoundMixin, viewsets.ModelViewSet):
     """Catalog items."""
 
     queryset = Item.objects.all()
     serializer_class = ItemSerializer
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     filterset_class = ItemFilter
     search_fields = ["name", "item_code"]
     lookup_url_kwarg = "item_id"
     lookup_value_regex = r"\d+"
+    not_found_name = "item"
     public_reads = True  # open to anyone with API_PUBLIC_READS (recengine/permissions.py)
 
     def get_object(self):
@@ -66,7 +71,7 @@ class ItemViewSet(viewsets.ModelViewSet):
         if "item_code" in self.kwargs:
             item = Item.objects.filter(item_code=self.kwargs["item_code"]).first()
             if item is None:
-                raise Http404("No item with this code.")
+                raise Http404(f"No item with code {self.kwargs['item_code']!r}.")
             self.check_object_permissions(self.request, item)
             return item
         return super().get_object()
@@ -75,7 +80,7 @@ class ItemViewSet(viewsets.ModelViewSet):
         summary="Create or update the item with this code",
         description="201 when the item was created, 200 when it existed and was updated. "
         "Fields left out keep their stored value (or their default, for a new item).",
-        parameters=[OpenApiParameter("item_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("item_code", _ITEM_CODE, OpenApiParameter.PATH)],
         request=ItemUpsertSerializer,
         **_WRITE,
         examples=examples.UPSERT_REQUEST + examples.ITEM_RESPONSE,

@@ -342,6 +342,7 @@ def test_dockerignore_keeps_what_the_image_needs_and_nothing_private():
     needed = ["manage.py", "requirements/prod.txt", "requirements/base.txt", "docker/entrypoint.sh",
               "docker/healthcheck.py", "docker/gunicorn.conf.py", "recengine/settings.py", "recengine/wsgi.py",
               "recengine/static/storefront/storefront.js", "templates/storefront/index.html",
+              "recengine/public/favicon.ico",
               "recommendations/api/urls.py", "catalog/models.py", "accounts/models.py"]
     assert [path for path in needed if dockerignored(path, patterns)] == []
     private = [".venv/bin/python", "var/pgdata/PG_VERSION", ".git/HEAD", "staticfiles/admin/css/base.css",
@@ -350,9 +351,26 @@ def test_dockerignore_keeps_what_the_image_needs_and_nothing_private():
     assert [path for path in private if not dockerignored(path, patterns)] == []
 
 
+# Run with the collectstatic step's settings: whitenoise (DEBUG off, the manifest) answers each asset
+# of /docs and /redoc and /favicon.ico, with no PostgreSQL or Redis either.
+SERVE_COLLECTED = """
+import json, re, django
+django.setup()
+from django.test import Client
+client, answers = Client(), {}
+for page in ("/docs", "/redoc"):
+    html = client.get(page).content.decode()
+    for url in [*re.findall(r'(?:src|href)="(/static/[^"]+)"', html), "/favicon.ico"]:
+        response = client.get(url)
+        answers[url] = [response.status_code, response["Content-Type"], response.get("Cache-Control", "")]
+print(json.dumps(answers))
+"""
+
+
 def test_the_dockerfile_collectstatic_step_works_without_a_database_or_redis(tmp_path):
     """The build's collectstatic line, run as written (its variables; production storage with the
-    manifest), into a throwaway STATIC_ROOT: no settings import may need PostgreSQL or Redis."""
+    manifest), into a throwaway STATIC_ROOT: no settings import may need PostgreSQL or Redis. Then
+    whitenoise serves the API docs' Swagger UI and ReDoc files and /favicon.ico from it."""
     run = next(args for name, args in dockerfile_instructions() if name == "RUN" and "collectstatic" in args)
     words = shlex.split(run.split("&&")[0])
     assignments = dict(word.split("=", 1) for word in words if re.match(r"^[A-Z_]+=", word))
@@ -367,8 +385,21 @@ def test_the_dockerfile_collectstatic_step_works_without_a_database_or_redis(tmp
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
-    assert {"storefront/storefront.js", "admin/css/base.css"} <= set(manifest)
+    assert {"storefront/storefront.js", "admin/css/base.css", "favicon.svg",
+            "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+            "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"} <= set(manifest)
     assert (tmp_path / "static" / manifest["storefront/storefront.js"]).exists()
+
+    served = subprocess.run([sys.executable, "-c", SERVE_COLLECTED], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert served.returncode == 0, served.stdout + served.stderr
+    answers = json.loads(served.stdout.strip().splitlines()[-1])
+    bundles = [manifest[name] for name in ("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+                                           "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")]
+    assert {f"/static/{name}" for name in bundles} <= set(answers)  # the pages name the hashed files
+    assert {url: status for url, (status, _, _) in answers.items() if status != 200} == {}
+    assert all("immutable" in answers[f"/static/{name}"][2] for name in bundles)  # whitenoise's headers
+    assert answers["/favicon.ico"][1] in ("image/x-icon", "image/vnd.microsoft.icon")
 
 
 # --- the entrypoint, outside a container --------------------------------------------------------

@@ -6,10 +6,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from recengine.api import ID_MAX
 from recengine.fields import StrictFloatField, StrictIntegerField
-
-# Ids are PostgreSQL bigints.
-ID_MAX = 2**63 - 1
 
 
 def unknown_type_message(value: Any) -> str:

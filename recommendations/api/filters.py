@@ -46,8 +46,12 @@ def _interaction_type_choices() -> list[tuple[str, str]]:
 class InteractionFilter(django_filters.FilterSet):
     user_id = _id_filter("user_id", "Only this user's interactions.")
     item_id = _id_filter("item_id", "Only interactions with this item.")
-    interaction_type = django_filters.ChoiceFilter(
-        choices=_interaction_type_choices, help_text="Only this type (one of the INTERACTION_WEIGHTS keys)."
+    # The schema's enum is the types configured when the process started (drf-spectacular cannot read
+    # a callable's choices).
+    interaction_type = extend_schema_field({"type": "string", "enum": list(settings.INTERACTION_WEIGHTS)})(
+        django_filters.ChoiceFilter(
+            choices=_interaction_type_choices, help_text="Only this type (one of the INTERACTION_WEIGHTS keys)."
+        )
     )
     since = UTCDateTimeFilter(
         field_name="timestamp", lookup_expr="gte", help_text="Timestamp at or after this time (ISO 8601)."

@@ -65,7 +65,8 @@ class InteractionCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="When it happened; defaults to now."
     )
     metadata = serializers.DictField(
-        required=False, default=dict, validators=[validate_json_storable], help_text="Free-form JSON object."
+        required=False, allow_null=True, default=dict, validators=[validate_json_storable],
+        help_text="Free-form JSON object (null: none); no NUL character (\\u0000) anywhere in it.",
     )
     event_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=128,
@@ -114,6 +115,7 @@ class BatchShapeErrorSerializer(serializers.Serializer):
 
 class DetailErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What is wrong, e.g. the body is not JSON.")
+    code = serializers.CharField(help_text="The error's stable code, e.g. parse_error.")
 
 
 # A 400 of the batch endpoint: bad rows by index, a body of the wrong shape, or no JSON at all.

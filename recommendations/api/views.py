@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.http import Http404
+from django.conf import settings
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.models import Item
+from recengine.api import BAD_REQUEST, ID_MAX
+from recengine.fields import NON_BLANK_PATTERN
 from recommendations.api import examples
 from recommendations.api.batch import (
     BatchRejected,
@@ -26,6 +29,7 @@ from recommendations.api.pagination import InteractionCursorPagination
 from recommendations.api.queries import recommendation_query
 from recommendations.api.serializers import (
     BATCH_400,
+    DEFAULT_LIST_LIMIT,
     BatchResultSerializer,
     InteractionBatchSerializer,
     InteractionCreateSerializer,
@@ -46,7 +50,13 @@ from recommendations.serving.similar import similar_items_for
 
 
 def _bad_request(description: str, samples=None) -> OpenApiResponse:
-    return OpenApiResponse(response=OpenApiTypes.OBJECT, description=description, examples=samples)
+    return OpenApiResponse(response=BAD_REQUEST, description=description, examples=samples)
+
+
+# Query parameters as the serializers check them (recommendations/api/serializers.py).
+_LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": settings.MAX_RECOMMENDATIONS_LIMIT}
+_CATEGORIES = {"type": "array", "maxItems": 50,
+               "items": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NON_BLANK_PATTERN}}
 
 
 @extend_schema(tags=["interactions"])
@@ -127,16 +137,18 @@ class RecommendationViewSet(viewsets.ViewSet):
                 "user_id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="A positive 64-bit integer."
             ),
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, OpenApiParameter.QUERY,
+                "limit", _LIMIT_SCHEMA, OpenApiParameter.QUERY,
                 description="How many, 1 to 100; defaults to TOP_N_RECOMMENDATIONS (10).",
             ),
             OpenApiParameter(
-                "category", OpenApiTypes.STR, OpenApiParameter.QUERY, many=True,
-                description="Only items of this category; repeat for several.",
+                "category", _CATEGORIES, OpenApiParameter.QUERY,
+                description="Only items of this category; repeat for several (at most 50).",
             ),
             OpenApiParameter(
-                "exclude", OpenApiTypes.INT64, OpenApiParameter.QUERY, many=True,
-                description="Item ids to leave out; repeat or separate with commas.",
+                "exclude", {"type": "array", "maxItems": 1000,
+                            "items": {"type": "integer", "format": "int64", "minimum": 1, "maximum": ID_MAX}},
+                OpenApiParameter.QUERY,
+                description="Item ids to leave out; repeat or separate with commas (at most 1000).",
             ),
             OpenApiParameter(
                 "include_seen", OpenApiTypes.BOOL, OpenApiParameter.QUERY,
@@ -166,10 +178,11 @@ def recommendations_detail(request, user_id: str):
 
 # -- item lists, routed under the catalog's URLs: /items/{item_id}/similar and /items/popular -------
 _BAD_LIMIT = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="limit (or category) is invalid.", examples=examples.LIMIT_ERROR
+    response=BAD_REQUEST, description="limit (or category) is invalid.", examples=examples.LIMIT_ERROR
 )
 _LIMIT = OpenApiParameter(
-    "limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="How many, 1 to 100 (default 10)."
+    "limit", {**_LIMIT_SCHEMA, "default": DEFAULT_LIST_LIMIT}, OpenApiParameter.QUERY,
+    description="How many, 1 to 100 (default 10).",
 )
 
 
@@ -187,7 +200,7 @@ class ItemListViewSet(viewsets.ViewSet):
         "`similar`), then items of the same category sharing the most tags (`content`), then the category's "
         "popular items (`popular`), each filling the places the one before left. 404 for an unknown item.",
         parameters=[_LIMIT],
-        responses={200: SimilarItemsSerializer, 400: _BAD_LIMIT, 404: OpenApiResponse(description="No such item.")},
+        responses={200: SimilarItemsSerializer, 400: _BAD_LIMIT},
         examples=examples.SIMILAR,
     )
     @action(detail=True, methods=["get"], url_path="similar")
@@ -197,7 +210,7 @@ class ItemListViewSet(viewsets.ViewSet):
         try:
             result = similar_items_for(item_id=int(item_id), limit=query.validated_data["limit"])
         except Item.DoesNotExist:
-            raise Http404 from None
+            raise NotFound(f"No item with id {item_id}.") from None
         return Response(SimilarItemsSerializer(result).data)
 
     @extend_schema(
@@ -206,8 +219,8 @@ class ItemListViewSet(viewsets.ViewSet):
         parameters=[
             _LIMIT,
             OpenApiParameter(
-                "category", OpenApiTypes.STR, OpenApiParameter.QUERY, many=True,
-                description="Only items of this category; repeat for several.",
+                "category", _CATEGORIES, OpenApiParameter.QUERY,
+                description="Only items of this category; repeat for several (at most 50).",
             ),
         ],
         responses={200: PopularItemsSerializer, 400: _BAD_LIMIT},

@@ -1,20 +1,26 @@
-"""Synthetic shop data with structure a recommender can find: ``manage.py generate_demo_data``.
+"""Synthetic shop data a person believes and a recommender learns from: ``manage.py generate_demo_data``.
 
-The model behind the numbers:
+The model behind the numbers (the shop's vocabulary is in ``demo/catalog.py``, the drawing in
+``demo/shop.py``):
 
-* **Items** belong to one of the categories below, carry 1-4 tags from their category's vocabulary
-  (sometimes one shared tag such as ``gift``), and a log-normal price around the category's median.
-  Each item has a base popularity that falls off as a power law of its (random) rank, so a few
-  items get most of the traffic.
-* **Taste groups** (20 by default): each favours two categories and a handful of "cult" items.
-* **Users** belong to one taste group, half of them to a second one too, and have a power-law
-  activity level (Zipf-Mandelbrot): most users interact a few times, a few interact a lot. Every user interacts at
-  least once when there are at least as many interactions as users.
-* **Interactions**: a user picks a taste group (the first one 70 % of the time), then either an
-  item that group likes (75 %: popularity flattened, favoured categories x15, cult items x30) or
-  any item by global popularity. Types: views are most common, purchases rarest, and picks driven
-  by taste are likelier to be likes and purchases. Values are the type's configured weight.
-  Timestamps fall in the ~90 days before ``end``, more of them recently.
+* **Items**: a category (21, books the largest), a product kind of it (a tent, a gas canister...), a
+  *style* of the category (``ultralight``, ``cat``, ``mystery``...) that is the item's first tag and
+  part of its name, one of the kind's own tags (``2-person``), for one in five ``gift``, ``eco`` or
+  ``new``, and a price inside the kind's range; the third of that range (log scale) is its price
+  band (``budget``, ``mid``, ``premium``). A base popularity falls off as a power law of a random rank.
+* **Shoppers**: a first interest (a category and a style of it), a second one in a complementary
+  category (a camper's hiking wear, a phone buyer's cases and earbuds), for 40 % a third, unrelated
+  one, and a price band they prefer. Activity is a power law (Zipf-Mandelbrot): most users interact
+  a few times, a few a lot; every user at least once when there are as many interactions as users.
+* **Interactions** come as visits to items. 55 % of a user's events are a first look at an item
+  (92 % views, else a click): from the first interest (55 %), the complement (25 %), the third
+  interest (10 %, else the first) or the shop's bestsellers (10 %). Inside an interest, items of the
+  shopper's style count 6 times, of their price band 3-4 times (far bands less), popularity flattened
+  (to the power 0.75). The other events follow up on the user's latest look at the same item: repeat
+  views, clicks, likes and purchases, so purchases are of viewed items and come minutes to days
+  later; taste picks lead to likes and purchases more often than bestseller picks. Overall about 75 %
+  views and one purchase per twenty views. Values are the type's configured weight. First looks fall
+  on the 90 days before ``end``, more of them recently, more at weekends and in the evening.
 
 Everything comes from one ``numpy.random.Generator(seed)``: the same arguments give the same data.
 Writing uses COPY (binary for the interactions) and INSERT ... ON CONFLICT DO NOTHING, with users
@@ -35,90 +41,54 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from catalog.models import Item
+from recommendations.demo.catalog import CATEGORIES, PRICE_BANDS
+from recommendations.demo.shop import (
+    BESTSELLERS,
+    NAMES,
+    first_looks_draw,
+    item_kinds,
+    item_names,
+    item_prices,
+    item_tags,
+    items_draw,
+    shoppers_draw,
+    timestamps_draw,
+    types_draw,
+    visits_draw,
+)
 from recommendations.models import Interaction
 
 USERNAME_PREFIX = "demo"
 ITEM_CODE_PREFIX = "DEMO-"
 EVENT_ID_PREFIX = "demo:"
-DAYS = 90
-N_TASTE_GROUPS = 20
-ITEM_POPULARITY_EXPONENT = 1.0  # item weight ~ 1 / rank ** this
-USER_ACTIVITY_EXPONENT = 1.1  # Zipf-Mandelbrot: 1 / (rank + offset) ** this ...
-USER_ACTIVITY_OFFSET = 0.01  # ... with offset = 1 % of users, so no single user dominates
-TASTE_SHARE = 0.75  # interactions driven by a taste group rather than global popularity
-FIRST_GROUP_SHARE = 0.7
-FAVOURED_CATEGORY_BOOST = 15.0
-CULT_ITEM_BOOST = 30.0
-CULT_ITEMS_SHARE = 0.02
-# Type mixes for (taste-driven, popularity-driven) picks; other configured types get a small share.
-TYPE_MIX = {
-    "view": (0.58, 0.80),
-    "click": (0.20, 0.14),
-    "like": (0.14, 0.04),
-    "purchase": (0.08, 0.02),
-}
-
-# category: (tags, nouns, median price)
-CATEGORIES: dict[str, tuple[list[str], list[str], float]] = {
-    "electronics": (["wireless", "bluetooth", "4k", "portable", "smart", "usb-c"],
-                    ["Headphones", "Speaker", "Monitor", "Keyboard", "Charger", "Camera"], 79.0),
-    "books": (["fiction", "mystery", "sci-fi", "biography", "classic", "paperback"],
-              ["Novel", "Memoir", "Anthology", "Field Guide", "Cookbook", "Atlas"], 14.0),
-    "home": (["cosy", "minimalist", "wooden", "handmade", "vintage", "scandinavian"],
-             ["Lamp", "Rug", "Cushion", "Shelf", "Vase", "Blanket"], 39.0),
-    "kitchen": (["cast-iron", "non-stick", "dishwasher-safe", "ceramic", "stainless", "compact"],
-                ["Skillet", "Kettle", "Knife Set", "Teapot", "Blender", "Mixing Bowl"], 29.0),
-    "fashion": (["cotton", "linen", "waterproof", "slim-fit", "unisex", "wool"],
-                ["Jacket", "Sneakers", "Scarf", "Backpack", "Shirt", "Boots"], 45.0),
-    "sports": (["running", "yoga", "cycling", "training", "hiking", "swimming"],
-               ["Mat", "Bottle", "Helmet", "Shorts", "Dumbbells", "Jersey"], 25.0),
-    "beauty": (["vegan", "fragrance-free", "organic", "spf", "hydrating", "travel-size"],
-               ["Serum", "Moisturiser", "Shampoo", "Lip Balm", "Face Mask", "Soap"], 18.0),
-    "toys": (["educational", "wooden", "puzzle", "plush", "stem", "outdoor"],
-             ["Puzzle", "Building Set", "Teddy", "Kite", "Board Game", "Train Set"], 22.0),
-    "garden": (["perennial", "organic", "drought-tolerant", "indoor", "seeds", "tools"],
-               ["Planter", "Trowel", "Seed Kit", "Hose", "Bird Feeder", "Pruner"], 19.0),
-    "music": (["vinyl", "jazz", "electronic", "acoustic", "classical", "indie"],
-              ["Album", "Guitar Strings", "Ukulele", "Songbook", "Metronome", "Headphone Amp"], 24.0),
-    "games": (["strategy", "co-op", "party", "rpg", "family", "card"],
-              ["Board Game", "Card Game", "Dice Set", "Expansion", "Game Mat", "Miniatures"], 35.0),
-    "pets": (["dog", "cat", "grain-free", "chew", "washable", "interactive"],
-             ["Bed", "Leash", "Treats", "Toy Mouse", "Bowl", "Scratching Post"], 16.0),
-    "office": (["ergonomic", "recycled", "refillable", "magnetic", "a5", "desk"],
-               ["Notebook", "Pen Set", "Desk Lamp", "Organizer", "Planner", "Chair Cushion"], 12.0),
-    "outdoor": (["camping", "ultralight", "waterproof", "solar", "insulated", "foldable"],
-                ["Tent", "Lantern", "Sleeping Bag", "Camp Stove", "Hammock", "Cooler"], 55.0),
-    "food": (["organic", "fair-trade", "gluten-free", "spicy", "single-origin", "snack"],
-             ["Coffee Beans", "Tea Sampler", "Hot Sauce", "Chocolate Bar", "Granola", "Olive Oil"], 9.0),
-    "health": (["vitamin", "sleep", "posture", "massage", "first-aid", "fitness"],
-               ["Massage Gun", "Pill Organizer", "Thermometer", "Foam Roller", "Eye Mask", "Scale"], 27.0),
-}
-SHARED_TAGS = ["gift", "bestseller", "new", "eco", "premium", "budget"]
-ADJECTIVES = [
-    "Classic", "Compact", "Deluxe", "Everyday", "Essential", "Modern", "Nordic", "Pro", "Rustic",
-    "Smart", "Studio", "Urban", "Vintage", "Wild", "Bright", "Quiet",
-]
 LOCATIONS = ["Berlin", "Lisbon", "Madrid", "Paris", "London", "Warsaw", "Vienna", "Prague", "Oslo", "Rome"]
 
 
 @dataclass(frozen=True)
 class DemoData:
-    """All generated values as arrays; users and items are numbered from 1 (``demo1``, ``DEMO-1``)."""
+    """All generated values as arrays; users and items are numbered from 1 (``demo1``, ``DEMO-1``).
+
+    Categories, styles and bands are indexes: into ``shop.NAMES``, a category's ``styles``, ``PRICE_BANDS``.
+    """
 
     seed: int
     user_age: np.ndarray
     user_gender: list[str]
     user_location: list[str]
-    user_groups: np.ndarray  # (users, 2) taste groups; both the same for single-group users
+    user_interests: np.ndarray  # (users, 3) categories: first, its complement, third (-1: none)
+    user_styles: np.ndarray  # (users, 3) the style of each interest
+    user_band: np.ndarray
     item_category: list[str]
+    item_kind: list[str]
     item_name: list[str]
     item_tags: list[list[str]]
     item_price_cents: np.ndarray
-    group_categories: np.ndarray  # (groups, 2) indexes into CATEGORIES
+    item_band: np.ndarray
     interaction_user: np.ndarray  # 1-based user numbers
     interaction_item: np.ndarray  # 1-based item numbers
     interaction_type: np.ndarray  # indexes into ``types``
     interaction_epoch: np.ndarray  # unix seconds
+    interaction_first_look: np.ndarray  # bool: a first look at the item, not a follow-up
     types: list[str]
 
     @property
@@ -134,109 +104,42 @@ class DemoResult:
     seconds_generating: float
     seconds_writing: float
 
-
 def demo_data_generate(*, users: int, items: int, interactions: int, seed: int, end: datetime) -> DemoData:
     """Generate (but do not store) a demo data set; pure: same arguments, same arrays."""
     if users < 1 or items < 1 or interactions < 0:
         raise ValueError("need at least one user and one item, and a non-negative interaction count")
     rng = np.random.Generator(np.random.PCG64(seed))
-    names = list(CATEGORIES)
-    category_index = rng.choice(len(names), size=items, p=rng.dirichlet(np.full(len(names), 3.0)))
-    popularity = 1.0 / (rng.permutation(items) + 1.0) ** ITEM_POPULARITY_EXPONENT
-    group_categories = np.stack([rng.choice(len(names), 2, replace=False) for _ in range(N_TASTE_GROUPS)])
-    user_groups = _user_groups(rng, users)
-    user, item, taste = _picks(rng, users, items, interactions, popularity, category_index, group_categories,
-                               user_groups)
+    catalog = items_draw(rng, items)
+    interests, styles, band = shoppers_draw(rng, users)
+    user, first_look, source = visits_draw(rng, users, interactions)
+    item = first_looks_draw(rng, catalog, interests, styles, band, user[first_look], source)
+    latest = np.maximum.accumulate(np.where(first_look, np.arange(len(user)), 0))  # a user's first event is one
+    full_item = np.zeros(len(user), dtype=np.int64)
+    full_item[first_look] = item
+    full_taste = np.zeros(len(user), dtype=bool)
+    full_taste[first_look] = source != BESTSELLERS
     types = list(settings.INTERACTION_WEIGHTS)
     return DemoData(
         seed=seed,
         user_age=rng.integers(18, 76, size=users),
         user_gender=rng.choice(["F", "M", "O"], size=users, p=[0.48, 0.48, 0.04]).tolist(),
         user_location=rng.choice(LOCATIONS, size=users).tolist(),
-        user_groups=user_groups,
-        item_category=[names[c] for c in category_index],
-        item_name=_item_names(rng, category_index, names),
-        item_tags=_item_tags(rng, category_index, names),
-        item_price_cents=_item_prices(rng, category_index, names),
-        group_categories=group_categories,
+        user_interests=interests,
+        user_styles=styles,
+        user_band=band,
+        item_category=[NAMES[c] for c in catalog.category],
+        item_kind=item_kinds(catalog),
+        item_name=item_names(rng, catalog),
+        item_tags=item_tags(rng, catalog),
+        item_price_cents=item_prices(catalog),
+        item_band=catalog.band,
         interaction_user=user + 1,
-        interaction_item=item + 1,
-        interaction_type=_types(rng, taste, types),
-        interaction_epoch=_timestamps(rng, len(item), end),
+        interaction_item=full_item[latest] + 1,
+        interaction_type=types_draw(rng, first_look, full_taste[latest], types),
+        interaction_epoch=timestamps_draw(rng, first_look, latest, end),
+        interaction_first_look=first_look,
         types=types,
     )
-
-
-def _user_groups(rng: np.random.Generator, users: int) -> np.ndarray:
-    first = rng.integers(N_TASTE_GROUPS, size=users)
-    other = (first + rng.integers(1, N_TASTE_GROUPS, size=users)) % N_TASTE_GROUPS  # never == first
-    second = np.where(rng.random(users) < 0.5, other, first)
-    return np.stack([first, second], axis=1)
-
-
-def _picks(rng, users, items, interactions, popularity, category_index, group_categories, user_groups):
-    """(user index, item index, taste-driven?) per interaction."""
-    offset = 1.0 + USER_ACTIVITY_OFFSET * users
-    activity = 1.0 / (rng.permutation(users) + offset) ** USER_ACTIVITY_EXPONENT
-    if interactions >= users:  # everyone at least once, the rest by activity
-        counts = rng.multinomial(interactions - users, activity / activity.sum()) + 1
-        user = np.repeat(np.arange(users), counts)
-    else:
-        user = np.sort(rng.choice(users, size=interactions, p=activity / activity.sum()))
-    group = np.where(rng.random(len(user)) < FIRST_GROUP_SHARE, user_groups[user, 0], user_groups[user, 1])
-    taste = rng.random(len(user)) < TASTE_SHARE
-    item = np.empty(len(user), dtype=np.int64)
-    item[~taste] = rng.choice(items, size=int((~taste).sum()), p=popularity / popularity.sum())
-    flattened = np.sqrt(popularity)
-    for g in range(N_TASTE_GROUPS):
-        chosen = taste & (group == g)
-        weight = flattened * np.where(np.isin(category_index, group_categories[g]), FAVOURED_CATEGORY_BOOST, 1.0)
-        cult = rng.choice(items, size=max(1, int(items * CULT_ITEMS_SHARE)), replace=False)
-        weight[cult] *= CULT_ITEM_BOOST
-        item[chosen] = rng.choice(items, size=int(chosen.sum()), p=weight / weight.sum())
-    return user, item, taste
-
-
-def _types(rng: np.random.Generator, taste: np.ndarray, types: list[str]) -> np.ndarray:
-    result = np.empty(len(taste), dtype=np.int16)
-    for column, mask in ((0, taste), (1, ~taste)):
-        mix = np.array([TYPE_MIX[t][column] if t in TYPE_MIX else 0.1 / max(w, 0.1)
-                        for t, w in settings.INTERACTION_WEIGHTS.items()])
-        result[mask] = rng.choice(len(types), size=int(mask.sum()), p=mix / mix.sum())
-    return result
-
-
-def _timestamps(rng: np.random.Generator, n: int, end: datetime) -> np.ndarray:
-    """Seconds before ``end``, denser recently (age ~ 90 days * u ** 1.3)."""
-    age = (DAYS * 86_400 * rng.random(n) ** 1.3).astype(np.int64)
-    return int(end.timestamp()) - 1 - age
-
-
-def _item_names(rng, category_index, names) -> list[str]:
-    adjectives = rng.integers(len(ADJECTIVES), size=len(category_index))
-    nouns = rng.integers(6, size=len(category_index))
-    return [
-        f"{ADJECTIVES[a]} {CATEGORIES[names[c]][1][n]} #{number}"
-        for number, (a, c, n) in enumerate(zip(adjectives, category_index, nouns), start=1)
-    ]
-
-
-def _item_tags(rng, category_index, names) -> list[list[str]]:
-    counts = rng.integers(1, 4, size=len(category_index))
-    n = len(category_index)
-    shared = np.where(rng.random(n) < 0.3, rng.integers(len(SHARED_TAGS), size=n), -1)
-    tags = []
-    for c, k, s in zip(category_index, counts, shared):
-        vocabulary = CATEGORIES[names[c]][0]
-        own = [vocabulary[i] for i in sorted(rng.choice(len(vocabulary), size=k, replace=False))]
-        tags.append(own + ([SHARED_TAGS[s]] if s >= 0 else []))
-    return tags
-
-
-def _item_prices(rng, category_index, names) -> np.ndarray:
-    medians = np.array([CATEGORIES[name][2] for name in names])[category_index]
-    price = rng.lognormal(np.log(medians), 0.6)
-    return np.maximum(np.round(price) * 100 - 1, 99).astype(np.int64)  # x.99, at least 0.99
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -281,26 +184,36 @@ def _temp_table(cursor, name: str, columns: str) -> None:
 
 
 def _users_write(cursor, data: DemoData) -> int:
-    _temp_table(cursor, "demo_users", "n integer, age smallint, gender text, location text, groups jsonb")
+    _temp_table(cursor, "demo_users", "n integer, age smallint, gender text, location text, preferences jsonb")
     with cursor.copy("COPY demo_users FROM STDIN") as copy:
         copy.set_types(["integer", "smallint", "text", "text", "jsonb"])
-        for n, (age, gender, location, groups) in enumerate(
-            zip(data.user_age.tolist(), data.user_gender, data.user_location, data.user_groups.tolist()), start=1
+        for n, (age, gender, location, preferences) in enumerate(
+            zip(data.user_age.tolist(), data.user_gender, data.user_location, _preferences(data)), start=1
         ):
-            copy.write_row((n, age, gender, location, {"demo_taste_groups": sorted(set(groups))}))
+            copy.write_row((n, age, gender, location, preferences))
     cursor.execute(
         f"""
         INSERT INTO {User._meta.db_table} (password, is_superuser, username, first_name, last_name, email, is_staff,
                                            is_active, date_joined, age, gender, location, preferences,
                                            created_at, updated_at)
         SELECT '!' || left(md5(random()::text) || md5(random()::text), 40), false, %s::text || n, '', '', NULL,
-               false, true, now(), age, gender, location, groups, now(), now()
+               false, true, now(), age, gender, location, preferences, now(), now()
         FROM demo_users ORDER BY n
         ON CONFLICT DO NOTHING
         """,
         [USERNAME_PREFIX],
     )
     return cursor.rowcount
+
+
+def _preferences(data: DemoData):
+    """What a shop's profile would say: the user's categories (which bias their popular items while
+    they are new), favourite tags and price band."""
+    rows = zip(data.user_interests.tolist(), data.user_styles.tolist(), data.user_band.tolist(), strict=True)
+    for interests, styles, band in rows:
+        chosen = [(NAMES[c], CATEGORIES[NAMES[c]].styles[s]) for c, s in zip(interests, styles, strict=True)
+                  if c >= 0]
+        yield {"categories": [c for c, _ in chosen], "tags": [s for _, s in chosen], "price_band": PRICE_BANDS[band]}
 
 
 def _items_write(cursor, data: DemoData) -> int:

@@ -29,7 +29,10 @@ def popular_for(history: History, query: Query, *, taken: Sequence[int], biased:
              pool: PopularPool | None = None) -> list[dict[str, Any]]:
     """Popular active items for a user's list, not seen, excluded or ``taken`` already; with ``biased``, the
     user's favourite categories (of the history and ``preferences["categories"]``) count CATEGORY_BOOST
-    times their score. ``pool`` shares the unbiased reads of a batch."""
+    times their score. ``pool`` shares the unbiased reads of a batch.
+
+    Each row's score is the one it is ordered by (popularity_score, times the boost in a favourite
+    category), so the list reads as sorted wherever it is shown."""
     skip = set(taken) | set(query.exclude)
     if not query.include_seen:
         skip |= set(history.item_ids.tolist())
@@ -45,7 +48,7 @@ def popular_for(history: History, query: Query, *, taken: Sequence[int], biased:
                  output_field=FloatField())
     items = items.annotate(rank_score=F("popularity_score") * boost)
     rows = items.order_by("-rank_score", "id").values(*ITEM_FIELDS, "rank_score")[:want]
-    return [item_entry(row, row["popularity_score"], "popular") for row in rows]
+    return [item_entry(row, row["rank_score"], "popular") for row in rows]
 
 
 class PopularPool:

@@ -4,8 +4,8 @@
 interactions or lists. ``recommendations/admin.py`` registers these subclasses in their place
 (Django imports the admin modules in INSTALLED_APPS order, recommendations last):
 
-- the user page gets the newest interactions, the recommendations panel (staff/dashboard.py) and a
-  button that drops the user's cached list;
+- the user page opens with the recommendations panel (staff/dashboard.py), the newest interactions
+  and a button that drops the user's cached list, above the user's form;
 - the item page gets the similar items GET /items/{id}/similar answers.
 """
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
@@ -35,46 +34,39 @@ log = logging.getLogger(__name__)
 RECENT_INTERACTIONS = 20
 
 
+def recent_interactions(*, user_id: int) -> list[Interaction]:
+    """The newest few through the (user, -timestamp) index; the changelist pages through the rest."""
+    return list(Interaction.objects.filter(user_id=user_id).select_related("item")
+                .order_by("-timestamp", "-id")[:RECENT_INTERACTIONS])
+
+
 class UserAdmin(AccountsUserAdmin):
-    """The accounts user page, with recent interactions and a recommendations panel."""
+    """The accounts user page, opening with the user's recommendations and newest interactions."""
 
     change_form_template = "admin/accounts/user/change_form.html"
-    readonly_fields = (*AccountsUserAdmin.readonly_fields, "recent_interactions")
-    fieldsets = AccountsUserAdmin.fieldsets + (("Interactions", {"fields": ("recent_interactions",)}),)
 
-    @admin.display(description="recent interactions")
-    def recent_interactions(self, user: User):
-        """The newest few through the (user, -timestamp) index; the changelist pages through the rest."""
-        if user.pk is None:
-            return "-"
-        recent = list(Interaction.objects.filter(user=user).select_related("item")
-                      .order_by("-timestamp", "-id")[:RECENT_INTERACTIONS])
-        if not recent:
-            return "No interactions."
-        rows = format_html_join("", '<tr><td>{}</td><td>{}</td><td>{}</td><td><a href="{}">{}</a></td></tr>', (
-            (f"{timezone.localtime(i.timestamp):%Y-%m-%d %H:%M:%S}", i.interaction_type, f"{i.interaction_value:g}",
-             reverse("admin:catalog_item_change", args=[i.item_id]), i.item)
-            for i in recent
-        ))
-        everything = reverse("admin:recommendations_interaction_changelist") + f"?user__id__exact={user.pk}"
-        return format_html(
-            '<table id="recent-interactions"><thead><tr><th>time</th><th>type</th><th>value</th><th>item</th></tr>'
-            '</thead><tbody>{}</tbody></table><p>The newest {}. <a href="{}">All interactions of this user</a></p>',
-            rows, len(recent), everything,
-        )
+    class Media:
+        css = {"all": ("recommendations/admin.css",)}
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         if request.method == "GET":
-            extra_context.update(self._panel_context(request, object_id))
+            extra_context.update(self._overview_context(request, object_id))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _panel_context(self, request, object_id) -> dict:
+    def _overview_context(self, request, object_id) -> dict:
+        """The panel and the newest interactions that open the page (admin/accounts/user/change_form.html)."""
         try:
             user_id = int(unquote(object_id))
         except ValueError:
             return {}
-        context = {"can_drop_cache": self.has_change_permission(request)}
+        context = {
+            "show_overview": True,
+            "can_drop_cache": self.has_change_permission(request),
+            "recent_interactions": recent_interactions(user_id=user_id),
+            "all_interactions_url": reverse("admin:recommendations_interaction_changelist")
+            + f"?user__id__exact={user_id}",
+        }
         try:
             context["recommendations_panel"] = recommendations_panel(user_id=user_id)
         except Exception as exc:  # noqa: BLE001 - a broken panel must not take the user's page with it
@@ -107,7 +99,11 @@ class UserAdmin(AccountsUserAdmin):
 class ItemAdmin(CatalogItemAdmin):
     """The catalog item page, with the item's similar items."""
 
+    fields = (*CatalogItemAdmin.fields, "similar_items")
     readonly_fields = (*CatalogItemAdmin.readonly_fields, "similar_items")
+
+    class Media:
+        css = {"all": ("recommendations/admin.css",)}
 
     @admin.display(description="similar items (what GET /items/{id}/similar answers)")
     def similar_items(self, item: Item):
@@ -118,7 +114,7 @@ class ItemAdmin(CatalogItemAdmin):
             return "No active item to show."
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((row["item_code"], row["name"], f"{row['score']:.4f}", row["reason"]) for row in similar),
+            ((row["item_code"], row["name"], f"{row['score']:.3f}", row["reason"]) for row in similar),
         )
         return format_html(
             "<table><thead><tr><th>item</th><th>name</th><th>score</th><th>reason</th></tr></thead>"

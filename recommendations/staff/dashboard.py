@@ -37,6 +37,7 @@ from recommendations.serving.query import Query
 from recommendations.serving.service import recommend
 from recommendations.serving.similar import similar_items_for
 from recommendations.serving.stats import DayStats, cache_stats_days
+from recommendations.staff.reasons import item_names, reason_codes, rows_with_reason_labels
 
 DAYS = 30
 TOP_ITEMS = 10
@@ -273,6 +274,7 @@ class SourceList:
 @dataclass
 class RecommendationsPanel:
     live: Any  # services.Recommendations: what GET /recommendations/{id} answers
+    live_rows: list[dict[str, Any]]  # its rows, each with a ``reason_label`` (staff/reasons.py)
     history_size: int
     history_capped: bool
     chosen_by: str
@@ -284,16 +286,23 @@ def recommendations_panel(*, user_id: int, limit: int = 10) -> RecommendationsPa
 
     The live list comes from the same function as the API's plain request (so a miss computes and
     caches it), without counting in the cache statistics: staff looking is not user traffic.
+    Every row carries a ``reason_label`` that names the item of a ``similar_to:`` reason.
     """
     live = recommend(Query(user_id, limit), record_stats=False)
     explained = explain(Query(user_id, limit))
     history = explained.history
     sources = [*_model_sources(explained), _similar_source(history, limit),
                SourceList("Popularity", f"Popular active items not seen, x{settings.CATEGORY_BOOST:g} in the user's "
-                          "categories: the list of a user with few interactions, and the fill of a short one.",
+                          "categories (the score shown is the boosted one the list is ordered by): the list "
+                          "of a user with few interactions, and the fill of a short one.",
                           explained.popular)]
-    return RecommendationsPanel(live, len(history), len(history) >= settings.HISTORY_LIMIT,
-                                _chosen_by(explained.model, len(history)), sources)
+    every_row = [*live.recommendations, *(row for source in sources for row in source.rows)]
+    names = item_names(reason_codes(row["reason"] for row in every_row))
+    for source in sources:
+        source.rows = rows_with_reason_labels(source.rows, names)
+    return RecommendationsPanel(live, rows_with_reason_labels(live.recommendations, names), len(history),
+                                len(history) >= settings.HISTORY_LIMIT, _chosen_by(explained.model, len(history)),
+                                sources)
 
 
 def _chosen_by(model, history_size: int) -> str:

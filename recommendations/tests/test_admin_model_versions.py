@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_redis import get_redis_connection
 
+from recommendations.admin import compact_number, duration
 from recommendations.lifecycle.training import model_train
 from recommendations.models import ModelVersion
 
@@ -86,3 +87,15 @@ def test_activate_refuses_a_version_without_artifact(admin_client, clusters):
 
 def test_task_results_are_listed_for_staff(admin_client):
     assert admin_client.get(reverse("admin:django_celery_results_taskresult_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(("n", "shown"), [(0, "0"), (950, "950"), (48_210, "48.2k"), (2_000, "2k"),
+                                          (1_204_331, "1.2M"), (93_877_120, "93.9M"), (3_000_000_000, "3G")])
+def test_counts_are_compact_in_the_list(n, shown):
+    assert compact_number(n) == shown
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(None, "-"), (0.04, "0.0 s"), (42, "42.0 s"), (852, "14.2 min"),
+                                                (5321.4, "1.5 h")])
+def test_training_times_are_in_the_unit_a_person_reads(seconds, shown):
+    assert duration(seconds) == shown

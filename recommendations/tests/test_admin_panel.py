@@ -52,8 +52,10 @@ def test_it_shows_the_live_list_with_reasons_and_the_model_version(admin_client,
     rows = live_rows(html)
     assert len(rows) == 7  # two books the model ranks, then the five records by popularity
     assert ">a4<" in rows[0] + rows[1] and ">a5<" in rows[0] + rows[1]
-    assert re.search(r"<td>similar_to:a[123]</td>", rows[0])
-    assert "<td>popular</td>" in rows[2] and ">b1<" in rows[2]
+    # The reason names the item; the API's own reason is on hover.
+    assert re.search(r'<td class="reason" title="reason in the API: similar_to:(a[123])">similar to A[123] \(\1\)</td>',
+                     rows[0])
+    assert 'title="reason in the API: popular">popular</td>' in rows[2] and ">b1<" in rows[2]
     assert f'id="live-model-version">v{version.pk}<' in html
     assert 'id="live-cached">no' in html
     assert "The active model" in html
@@ -78,7 +80,7 @@ def test_it_lays_out_each_source_of_a_hybrid(admin_client, reader, train):
         "Item similarity: items like a3", "Popularity",
     ]
     itemknn = html[html.index("<h4>Component itemknn</h4>"):html.index("<h4>Item similarity")]
-    assert sorted(re.findall(r"<td title=\"[^\"]*\">(\w+)</td>", itemknn)) == ["a4", "a5"]
+    assert sorted(re.findall(r"<td class=\"code\" title=\"[^\"]*\">(\w+)</td>", itemknn)) == ["a4", "a5"]
 
 
 def test_it_renders_with_no_model_and_no_interactions(admin_client, clusters):

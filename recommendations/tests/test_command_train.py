@@ -130,5 +130,5 @@ def test_a_poisoned_value_in_the_database_neither_fails_training_nor_weighs_more
 
     version = ModelVersion.objects.get()
     assert version.status == ModelVersion.Status.READY and version.n_interactions == 33  # the inf row left out
-    assert f"leaves out 1 interaction(s)" in caplog.text and f"({reader.pk}, {clusters.items['b1'].pk})" in caplog.text
+    assert "leaves out 1 interaction(s)" in caplog.text and f"({reader.pk}, {clusters.items['b1'].pk})" in caplog.text
     assert f"clips 1 interaction value(s) to INTERACTION_VALUE_MAX ({settings.INTERACTION_VALUE_MAX:g})" in caplog.text

@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from catalog.models import Item
-from recommendations.demo.data import CATEGORIES, DAYS, demo_data_generate
+from recommendations.demo.catalog import CATEGORIES, COMPLEMENT_PAIRS, PRICE_BANDS, complements, related
+from recommendations.demo.data import demo_data_generate
+from recommendations.demo.shop import DAYS, NAMES
 from recommendations.models import Interaction
 from recommendations.testing.factories import ItemFactory, UserFactory
 
@@ -25,7 +27,8 @@ def generate(seed: int = 1, users: int = 1000, items: int = 500, interactions: i
 def arrays(data) -> list:
     return [
         data.interaction_user, data.interaction_item, data.interaction_type, data.interaction_epoch,
-        data.user_groups, data.item_price_cents, np.array(data.item_category), np.array(data.item_name),
+        data.user_interests, data.user_styles, data.user_band, data.item_price_cents, data.item_band,
+        np.array(data.item_category), np.array(data.item_kind), np.array(data.item_name),
     ]
 
 
@@ -74,6 +77,33 @@ def test_every_interaction_type_appears_views_most_and_purchases_least():
     share = {t: float(np.mean(data.interaction_type == i)) for i, t in enumerate(data.types)}
     assert set(share) == {"view", "click", "like", "purchase"}
     assert share["view"] > share["click"] > share["like"] > share["purchase"] > 0
+    assert 0.65 < share["view"] < 0.85  # "about 75 % views and one purchase per twenty views"
+    assert 12 < share["view"] / share["purchase"] < 40
+
+
+def test_purchases_are_of_items_the_user_viewed_before():
+    data = generate()
+    view, purchase = data.types.index("view"), data.types.index("purchase")
+    first_view = {}
+    for u, i, t, e in zip(data.interaction_user.tolist(), data.interaction_item.tolist(),
+                          data.interaction_type.tolist(), data.interaction_epoch.tolist()):
+        if t == view:
+            first_view[u, i] = min(e, first_view.get((u, i), e))
+    bought = np.flatnonzero(data.interaction_type == purchase)
+
+    viewed_before = [first_view.get((data.interaction_user[k], data.interaction_item[k]), np.inf)
+                     < data.interaction_epoch[k] for k in bought]
+
+    assert np.mean(viewed_before) > 0.85
+
+
+def test_users_view_some_items_again():
+    data = generate()
+    views = data.interaction_type == data.types.index("view")
+
+    _, per_pair = np.unique(data.interaction_user[views] * 1_000 + data.interaction_item[views], return_counts=True)
+
+    assert 0.1 < np.mean(per_pair > 1) < 0.6
 
 
 def test_timestamps_fall_in_the_90_days_before_the_end_mostly_recently():
@@ -86,29 +116,73 @@ def test_timestamps_fall_in_the_90_days_before_the_end_mostly_recently():
     assert np.mean(data.interaction_epoch > midpoint) > 0.55
 
 
-def test_taste_groups_concentrate_on_their_favoured_categories():
-    """The signal collaborative filtering should find: a group's users share its categories."""
+def test_weekends_and_evenings_are_busier():
     data = generate()
-    names = list(CATEGORIES)
-    category = np.array([names.index(c) for c in data.item_category])[data.interaction_item - 1]
-    groups = data.user_groups[data.interaction_user - 1]
-    single = groups[:, 0] == groups[:, 1]
-    favoured = data.group_categories[groups[single, 0]]
+    days = data.interaction_epoch // 86_400
+    per_day = np.bincount(days - days.min())[1:-1]  # the first and last day are cut short
+    weekday = (np.arange(1, len(per_day) + 1) + days.min() + 3) % 7  # 1970-01-01 was a Thursday (3)
+    hours = np.bincount((data.interaction_epoch % 86_400) // 3600, minlength=24)
 
-    in_favoured = (category[single] == favoured[:, 0]) | (category[single] == favoured[:, 1])
-
-    base_rate = np.mean([np.isin(category, pair).mean() for pair in data.group_categories])
-    assert in_favoured.mean() > 2.5 * base_rate
+    assert per_day[weekday >= 5].mean() > 1.15 * per_day[weekday < 5].mean()
+    assert hours[19:22].mean() > 4 * hours[1:5].mean()
 
 
-def test_items_have_a_category_tags_from_it_and_a_price():
-    data = generate(items=200)
+def test_users_look_at_their_interests_and_the_style_they_like():
+    """The signal a model finds: a user's categories, their complements, the style within them."""
+    data = generate()
+    look = data.interaction_first_look
+    user, item = data.interaction_user[look] - 1, data.interaction_item[look] - 1
+    category = np.array([NAMES.index(c) for c in data.item_category])[item]
+    interests = data.user_interests[user]
+    style = np.array([tags[0] for tags in data.item_tags])[item]
+    liked = np.array([CATEGORIES[NAMES[c]].styles[s] for c, s in zip(interests[:, 0], data.user_styles[user, 0])])
 
-    for category, tags, cents in zip(data.item_category, data.item_tags, data.item_price_cents):
-        assert category in CATEGORIES
-        assert 1 <= len(tags) <= 4
-        assert tags[0] in CATEGORIES[category][0]
-        assert cents >= 99 and cents % 100 == 99
+    in_interests = (category[:, None] == interests).any(axis=1)
+    first = category == interests[:, 0]
+
+    assert in_interests.mean() > 0.85  # the rest are bestsellers
+    assert (style[first] == liked[first]).mean() > 0.55  # a category has 2-4 styles
+
+
+def test_users_buy_in_their_price_band():
+    data = generate()
+    bought = data.interaction_type == data.types.index("purchase")
+    band = data.item_band[data.interaction_item[bought] - 1]
+    preferred = data.user_band[data.interaction_user[bought] - 1]
+
+    budget, premium = band[preferred == 0], band[preferred == 2]
+
+    assert budget.mean() + 0.5 < premium.mean()
+    assert np.mean(budget == 0) > 0.5 and np.mean(premium == 2) > 0.5
+
+
+def test_items_have_a_category_kind_style_tags_and_a_price_in_their_band():
+    data = generate(items=300)
+
+    for category, kind, tags, cents, band in zip(data.item_category, data.item_kind, data.item_tags,
+                                                 data.item_price_cents.tolist(), data.item_band.tolist()):
+        kind_tags, low, high = CATEGORIES[category].kinds[kind]
+        assert tags[0] in CATEGORIES[category].styles and tags[1] in kind_tags and len(tags) <= 3
+        assert low - 1 <= cents / 100 <= high + 1 and cents % 100 == 99
+        place = (np.log(cents / 100 + 0.01) - np.log(low)) / (np.log(high) - np.log(low))
+        assert abs(int(np.clip(place * 3, 0, 2.999)) - band) <= 1  # rounding to .99 moves a price a little
+    assert len(set(data.item_category)) > 15 and set(data.item_band.tolist()) == {0, 1, 2}
+
+
+def test_item_names_say_what_they_are():
+    data = generate(items=50)
+
+    for name, category, kind, tags in zip(data.item_name, data.item_category, data.item_kind, data.item_tags):
+        assert f"{tags[0].title()} {kind}" in name
+        assert name.startswith("The ") == (category == "books")
+
+
+def test_every_category_has_a_complement_and_complements_go_both_ways():
+    for name in CATEGORIES:
+        assert complements(name)
+        assert all(name in complements(other) for other in complements(name))
+    assert all(a in CATEGORIES and b in CATEGORIES for a, b in COMPLEMENT_PAIRS)
+    assert related("camping", "hiking") and related("phones", "phone accessories") and not related("books", "pets")
 
 
 def test_it_uses_the_configured_interaction_types(settings):
@@ -158,6 +232,9 @@ def test_stored_rows_look_like_a_shop():
     user = User.objects.get(username="demo1")
     assert not user.has_usable_password() and user.email is None
     assert 18 <= user.age <= 75
+    assert user.preferences["price_band"] in PRICE_BANDS
+    first, complement, *_ = user.preferences["categories"]
+    assert complement in complements(first) and user.preferences["tags"][0] in CATEGORIES[first].styles
     item = Item.objects.get(item_code="DEMO-1")
     assert item.category in CATEGORIES and item.tags and item.price > 0
     interaction = Interaction.objects.first()

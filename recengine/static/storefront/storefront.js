@@ -15,6 +15,7 @@
   const $ = (id) => document.getElementById(id);
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const state = { userId: null, itemId: null, recommId: "", listCodes: [] };
+  const itemNames = new Map(); // item code -> name, for reasons like "similar_to:DEMO-374"
   let ticket = 0; // answers to a view the user has already left are dropped
 
   // --- DOM --------------------------------------------------------------------------------------
@@ -125,16 +126,43 @@
   function itemRow(entry, { recommId = "", actions = true } = {}) {
     const link = el("a", {
       class: "item-link",
+      title: entry.name, // the whole name, where the row cuts it
       href: urlFor(state.userId, entry.item_id),
       onclick: (event) => { event.preventDefault(); go(state.userId, entry.item_id, recommId); },
     }, entry.name);
     const kind = entry.reason.split(":")[0];
     return el("li", { class: "rec-row", dataset: { itemId: entry.item_id, itemCode: entry.item_code } },
-      el("span", { class: "name" }, link, " ", el("span", { class: "code" }, entry.item_code)),
+      el("span", { class: "name" }, link, el("span", { class: "code" }, entry.item_code)),
       el("span", { class: "category" }, entry.category),
-      el("span", { class: `reason reason-${kind}`, title: "reason" }, entry.reason),
+      el("span", { class: `reason reason-${kind}`, title: `reason in the API: ${entry.reason}` }, reasonLabel(entry.reason)),
       el("span", { class: "score", title: "score" }, entry.score.toFixed(3)),
       actions ? interactionButtons(entry, recommId) : null);
+  }
+
+  // --- Reasons --------------------------------------------------------------------------------
+  // The API answers "similar_to:<item_code>"; a person reads "similar to Camping stove (DEMO-374)".
+
+  const SIMILAR_TO = "similar_to:";
+
+  function reasonLabel(reason) {
+    if (!reason.startsWith(SIMILAR_TO)) return reason;
+    const code = reason.slice(SIMILAR_TO.length);
+    return itemNames.has(code) ? `similar to ${itemNames.get(code)} (${code})` : `similar to ${code}`;
+  }
+
+  // One request for the names of every code the rows' reasons name that the page does not know yet.
+  // Without them (the request failed) the reasons show the codes alone.
+  async function learnReasonNames(rows) {
+    const codes = [...new Set(rows.filter((entry) => entry.reason.startsWith(SIMILAR_TO))
+      .map((entry) => entry.reason.slice(SIMILAR_TO.length)))].filter((code) => !itemNames.has(code));
+    if (!codes.length) return;
+    const query = codes.map((code) => `code=${encodeURIComponent(code)}`).join("&");
+    try {
+      const data = await api("GET", `/storefront/item-names?${query}`);
+      for (const [code, name] of Object.entries(data.names)) itemNames.set(code, name);
+    } catch (error) {
+      // logged in "API calls from this page"; the codes are still shown
+    }
   }
 
   function interactionButtons(entry, recommId) {
@@ -162,6 +190,7 @@
       if (myTicket === ticket) notice(error.message, true);
       return;
     }
+    await learnReasonNames(data.recommendations);
     if (myTicket !== ticket) return;
     state.recommId = data.recomm_id;
     state.listCodes = data.recommendations.map((entry) => entry.item_code);
@@ -215,10 +244,13 @@
     }
     if (myTicket !== ticket) return;
     $("item-title").textContent = item.name;
-    const fields = [["item_code", item.item_code], ["category", item.category || "—"],
-      ["tags", item.tags.join(", ") || "—"], ["price", item.price ?? "—"],
-      ["popularity_score", item.popularity_score.toFixed(3)], ["is_active", String(item.is_active)]];
-    $("item-details").replaceChildren(...fields.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
+    // [label, the API's field name (shown on hover), value]
+    const fields = [["Code", "item_code", item.item_code], ["Category", "category", item.category || "—"],
+      ["Tags", "tags", item.tags.join(", ") || "—"], ["Price", "price", item.price ?? "—"],
+      ["Popularity", "popularity_score", item.popularity_score.toFixed(3)],
+      ["Active", "is_active", item.is_active ? "yes" : "no (never recommended)"]];
+    $("item-details").replaceChildren(...fields.flatMap(([label, field, value]) => [
+      el("dt", { title: `${field} in GET /items/${id}` }, label), el("dd", {}, value)]));
     const entry = { item_id: item.id, item_code: item.item_code };
     $("item-actions").replaceChildren(state.userId
       ? el("span", {}, `As user #${state.userId}${recommId ? " (from their list)" : ""}: `, interactionButtons(entry, recommId))

@@ -10,11 +10,12 @@ from recommendations.demo.data import default_end, demo_data_create, demo_data_d
 
 class Command(BaseCommand):
     help = (
-        "Generate realistic demo data: power-law item popularity and user activity, 16 categories with "
-        "tags and prices, views > clicks > likes > purchases over the last 90 days, and 20 latent taste "
-        "groups (each favouring two categories and some cult items) so collaborative filtering has signal. "
-        "Users are 'demo<n>', items 'DEMO-<n>'. The same arguments (and --end-date) give the same data, "
-        "and a re-run adds nothing. See recommendations/demo/data.py."
+        "Generate a believable shop: 21 categories of named products with tags and price bands, "
+        "shoppers whose tastes follow a category, its complement (a tent and hiking boots, a phone and "
+        "a case), a style tag and a price band; views about 20 times as many as purchases, purchases of "
+        "viewed items, repeat views, over the last 90 days with a weekly rhythm; power-law popularity and "
+        "activity. Users are 'demo<n>', items 'DEMO-<n>'. The same arguments (and --end-date) give the same "
+        "data, and a re-run adds nothing. See recommendations/demo/data.py."
     )
 
     def add_arguments(self, parser):
