@@ -1,7 +1,7 @@
 """Site-wide request rules: the body size limit, trailing slashes, JSON error bodies.
 
-Body size limit (MAX_REQUEST_BODY_BYTES): Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only where ``request.body`` or form data is read; DRF's
-JSON parser reads the stream directly, so without this a client could make a worker read and parse
+Body size limit (MAX_REQUEST_BODY_BYTES): Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only where
+``request.body`` or form data is read; DRF's JSON parser reads the stream directly, so without this a client could make a worker read and parse
 any amount. Bodies are judged by their declared Content-Length before anything is read (Django's
 WSGI request reads no more than that); a bad Content-Length is a 400.
 """

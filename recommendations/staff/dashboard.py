@@ -37,7 +37,11 @@ from recommendations.serving.query import Query
 from recommendations.serving.service import recommend
 from recommendations.serving.similar import similar_items_for
 from recommendations.serving.stats import DayStats, cache_stats_days
-from recommendations.staff.reasons import item_names, reason_codes, rows_with_reason_labels
+from recommendations.staff.reasons import (
+    item_names,
+    reason_codes,
+    rows_with_reason_labels,
+)
 
 DAYS = 30
 TOP_ITEMS = 10

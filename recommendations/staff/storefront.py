@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from recengine.api import error_body
 from recommendations.models import Interaction
 from recommendations.staff.reasons import MAX_CODES, item_names
 
@@ -43,7 +44,7 @@ def item_names_view(request: HttpRequest) -> JsonResponse:
     """``GET /storefront/item-names?code=A&code=B``: ``{"names": {code: name}}`` of the items that exist,
     in one query. JSON answers, not the login page, since the page's script asks."""
     if not (request.user.is_active and request.user.is_staff):
-        return JsonResponse({"detail": "Staff only: sign in at /admin/ first."}, status=403)
+        return JsonResponse(error_body("Staff only: sign in at /admin/ first.", "permission_denied"), status=403)
     codes = list(dict.fromkeys(code for code in request.GET.getlist("code") if code))
     if not codes:
         return JsonResponse({"code": ["Give at least one item code, e.g. ?code=DEMO-374."]}, status=400)

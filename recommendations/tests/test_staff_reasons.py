@@ -68,6 +68,7 @@ def test_only_staff_get_names_and_only_with_get(client, staff_user, api_user, st
     client.force_login(api_user)
     response = client.get(URL, {"code": "DEMO-374"})
     assert response.status_code == 403 and "Staff only" in response.json()["detail"]
+    assert response.json()["code"] == "permission_denied"  # the API's one error shape
     client.force_login(staff_user)
     assert client.post(URL, {"code": "DEMO-374"}).status_code == 405
     assert client.get(URL, {"code": "DEMO-374"}).status_code == 200
